@@ -1,0 +1,1 @@
+"""lecturelib: the library behind the Under-the-Hood workbook."""
