@@ -1,0 +1,27 @@
+"""The notebooks are committed stripped, in lecture order, with the common set-up cell."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+SETUP = "%matplotlib inline\nfrom lecturelib.device import setup_notebook\ndevice = setup_notebook(seed=0)"
+
+
+def test_there_are_notebooks_in_order():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers, "no notebooks found"
+    assert numbers == list(range(1, len(numbers) + 1)), [p.name for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stripped_and_standard(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    dirty = [i for i, c in enumerate(code) if c.get("outputs") or c.get("execution_count")]
+    assert not dirty, f"{path.name}: code cells {dirty} have outputs; run nbstripout"
+    assert "".join(code[0]["source"]).strip() == SETUP, f"{path.name}: first code cell"
+    assert any("assert" in "".join(c["source"]) for c in code), f"{path.name}: no assert cell"
+    assert nb["cells"][0]["cell_type"] == "markdown", f"{path.name}: starts without a title"
