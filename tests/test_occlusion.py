@@ -1,0 +1,236 @@
+"""Occlusion sensitivity: known answers, the naive loop, and incremental == full."""
+
+import warnings
+
+import pytest
+import torch
+from torch import nn
+from torchvision.models.resnet import BasicBlock, Bottleneck
+
+from lecturelib.hooks import hook_count
+from lecturelib.occlusion import mask_positions, occlusion_sensitivity
+
+
+def small_cnn(classes=4):
+    """Conv (stride, padding, dilation, groups), in-place ReLU, pools, BN, dropout, head."""
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(3, stride=2, padding=1, ceil_mode=True),
+        nn.Conv2d(8, 8, 3, stride=2, padding=2, dilation=2),
+        nn.BatchNorm2d(8),
+        nn.ReLU6(),
+        nn.Conv2d(8, 8, 3, padding=1, groups=8),  # depthwise
+        nn.AvgPool2d(3, stride=1, padding=1),
+        nn.Dropout(0.3),
+        nn.Conv2d(8, 6, (1, 3), padding=(0, 1), groups=2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(6, classes),
+    )
+    _randomize_bn(net)
+    return net.eval()
+
+
+def _randomize_bn(net):
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+
+
+class ResidualNet(nn.Module):
+    """torchvision's BasicBlock (with a downsample) and Bottleneck, then a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        down = nn.Sequential(nn.Conv2d(8, 16, 1, stride=2), nn.BatchNorm2d(16))
+        self.block1 = BasicBlock(8, 16, stride=2, downsample=down)
+        self.block2 = Bottleneck(16, 4)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 3))
+
+    def forward(self, x):
+        return self.head(self.block2(self.block1(self.stem(x))))
+
+
+def lite_net():
+    """EfficientNet-Lite0 (MBConv blocks, 'same' padding, ReLU6 reused) at 33×33."""
+    from efficientnet_lite_pytorch import EfficientNet
+
+    net = EfficientNet.from_name("efficientnet-lite0", image_size=33, num_classes=5)
+    for m in net.modules():  # batch-norm statistics of random images keep a signal
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = None
+    with torch.no_grad():
+        net.train()(torch.randn(8, 3, 33, 33))
+    return net.eval()
+
+
+def naive(model, image, target, size, stride, fill=0.0):
+    """One forward pass per mask position, the slow obvious way."""
+    with torch.no_grad():
+        base = model(image[None])[0, target]
+        h, w = image.shape[-2:]
+        rows = []
+        for y in range(0, h - size + 1, stride):
+            row = []
+            for x in range(0, w - size + 1, stride):
+                occluded = image.clone()
+                occluded[:, y : y + size, x : x + size] = fill
+                row.append(base - model(occluded[None])[0, target])
+            rows.append(torch.stack(row))
+    return torch.stack(rows)
+
+
+def test_full_equals_naive_loop():
+    net, x = small_cnn(), torch.randn(2, 3, 19, 23)
+    got = occlusion_sensitivity(net, x, [1, 3], size=6, stride=4, fill=0.5,
+                                method="full", progress=False)
+    assert got.shape == (2, 4, 5)
+    for i, t in enumerate([1, 3]):
+        torch.testing.assert_close(got[i], naive(net, x[i], t, 6, 4, 0.5),
+                                   atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["full", "incremental"])
+def test_known_answer_on_a_sum_model(method):
+    """Score = sum of the pixels: the drop is the square's sum minus size² · fill."""
+    net = nn.Sequential(nn.Conv2d(1, 1, 1, bias=False), nn.Flatten(), nn.Linear(36, 2))
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)
+        net[2].weight.copy_(torch.stack([torch.zeros(36), torch.ones(36)]))
+        net[2].bias.zero_()
+    image = torch.arange(36.0).view(1, 1, 6, 6)  # pixel (i, j) = 6i + j
+    got = occlusion_sensitivity(net, image, 1, size=2, stride=2, fill=1.0,
+                                method=method, progress=False)
+    i, j = torch.meshgrid(torch.arange(3.0) * 2, torch.arange(3.0) * 2, indexing="ij")
+    expected = 4 * ((i + 0.5) * 6 + j + 0.5) - 4 * 1.0
+    torch.testing.assert_close(got[0], expected)
+
+
+@pytest.mark.parametrize("method", ["full", "incremental"])
+def test_batch_size_invariance(method):
+    net, x = small_cnn(), torch.randn(1, 3, 21, 17)
+    maps = [occlusion_sensitivity(net, x, 2, size=5, stride=2, batch_size=b,
+                                  method=method, progress=False) for b in (1, 7, 1000)]
+    torch.testing.assert_close(maps[0], maps[1], atol=1e-5, rtol=0)
+    torch.testing.assert_close(maps[0], maps[2], atol=1e-5, rtol=0)
+
+
+CASES = [  # (model factory, image size, mask size, stride)
+    (small_cnn, (23, 29), 5, 3),  # odd sizes, last masks on the borders
+    (small_cnn, (17, 17), 4, 1),
+    (ResidualNet, (19, 21), 6, 3),
+    (ResidualNet, (16, 16), 3, 1),
+    (lite_net, (33, 33), 7, 3),
+]
+
+
+@pytest.mark.parametrize("factory,hw,size,stride", CASES)
+def test_incremental_equals_full(factory, hw, size, stride):
+    net = factory()
+    x = torch.randn(1, 3, *hw)
+    kw = dict(size=size, stride=stride, fill=0.3, progress=False, batch_size=64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no silent fallback to "full"
+        inc = occlusion_sensitivity(net, x, 1, method="incremental", **kw)
+    full = occlusion_sensitivity(net, x, 1, method="full", **kw)
+    assert inc.shape == full.shape == (1, (hw[0] - size) // stride + 1,
+                                       (hw[1] - size) // stride + 1)
+    assert full.abs().max() > 1e-3  # the maps are not trivially zero
+    assert (inc - full).abs().max() < 1e-4
+
+
+def test_incremental_does_less_work():
+    from lecturelib.occlusion_incremental import IncrementalOcclusion
+
+    net, x = small_cnn(), torch.randn(1, 3, 40, 40)
+    engine = IncrementalOcclusion(net, (3, 40, 40))
+    ys, xs = mask_positions(40, 40, 4, 4)
+    with torch.no_grad():
+        engine(x, ys, xs, 4, 0.0, 32, _NoBar())
+    assert 0 < engine.macs_done < 0.5 * engine.macs_full
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+
+class Upsampler(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.up = nn.Upsample(scale_factor=2)  # no incremental rule
+        self.head = nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+
+    def forward(self, x):
+        return self.head(self.up(self.conv(x)))
+
+
+class Branchy(nn.Module):
+    """Data-dependent control flow: torch.fx cannot trace it."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = small_cnn(3)
+
+    def forward(self, x):
+        return self.net(x) if x.sum() > 0 else -self.net(x)
+
+
+@pytest.mark.parametrize("factory,why", [(Upsampler, "Upsample"), (Branchy, "trace")])
+def test_unsupported_model_falls_back_with_a_message(factory, why):
+    net, x = factory().eval(), torch.randn(1, 3, 15, 15) + 0.1
+    with pytest.warns(UserWarning, match=f"incremental.*{why}"):
+        inc = occlusion_sensitivity(net, x, 0, size=4, stride=3, progress=False)
+    full = occlusion_sensitivity(net, x, 0, size=4, stride=3, method="full", progress=False)
+    torch.testing.assert_close(inc, full)
+
+
+def test_softmax_score():
+    net, x = small_cnn(), torch.randn(1, 3, 12, 12)
+    got = occlusion_sensitivity(net, x, 0, size=4, stride=4, score="softmax", progress=False)
+    p = torch.softmax(net(x), 1)[0, 0]
+    occluded = x.clone()
+    occluded[..., 4:8, 8:12] = 0
+    expected = p - torch.softmax(net(occluded), 1)[0, 0]
+    torch.testing.assert_close(got[0, 1, 2], expected.detach(), atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs,target,match",
+    [
+        ({"size": 13}, 0, r"size must be in \[1, 12\]"),
+        ({"size": 0}, 0, r"size must be in \[1, 12\]"),
+        ({"stride": 0}, 0, r"stride must be in \[1, "),
+        ({}, 4, r"target must be in \[0, 3\]"),
+        ({"method": "fast"}, 0, "method"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs, target, match):
+    net, x = small_cnn(), torch.randn(1, 3, 12, 12)
+    with pytest.raises(ValueError, match=match):
+        occlusion_sensitivity(net, x, target, **{"size": 4, **kwargs}, progress=False)
+
+
+@pytest.mark.parametrize("method", ["full", "incremental"])
+def test_model_state_is_restored(method):
+    net = small_cnn().train()
+    grads = {}
+    for name, p in net.named_parameters():
+        p.grad = torch.ones_like(p)
+        grads[name] = p.grad
+    net[0].weight.requires_grad_(False)
+    hooks = hook_count(net)
+    x = torch.randn(1, 3, 12, 12)
+    occlusion_sensitivity(net, x, 1, size=4, stride=4, method=method, progress=False)
+    assert net.training and net[4].training
+    assert hook_count(net) == hooks
+    assert not net[0].weight.requires_grad and net[0].bias.requires_grad
+    for name, p in net.named_parameters():
+        assert p.grad is grads[name] and bool((p.grad == 1).all())
