@@ -1,0 +1,461 @@
+"""An on-disk cache for heavy results, so a slider revisiting a setting answers at once.
+
+A result is stored under a key made of the function (its module, name and the
+module's source code), every argument's *content* (tensors, models, PIL images,
+NumPy arrays, plain parameters) and the library/torch versions. Two calls that
+would compute the same thing share an entry, even across kernel restarts or
+when an instructor pre-computes the evening before class.
+
+Use it as a decorator on a ``compute_*`` function::
+
+    from lecturelib.cache import disk_cache
+
+    @disk_cache("occlusion", ignore=("progress",))
+    def compute_occlusion(model, images, target, *, size=32, stride=2, progress=True):
+        ...
+
+or call any function through it, without decorating it::
+
+    from lecturelib.cache import cached
+    heat = cached(occlusion_sensitivity, model, images, 281, size=48)
+
+How arguments are keyed (defaults are filled in first, so ``f(x)`` and
+``f(x, size=32)`` share an entry when 32 is the default):
+
+- ``torch.Tensor``: dtype, shape and a hash of the bytes (not the device: a result
+  pre-computed on the CPU serves a GPU run, and is moved to the arguments' device).
+- ``torch.nn.Module``: class name, ``repr(model)`` (architecture, ReLU flavour,
+  dilation…) and a hash of its ``state_dict``. The weights are hashed once per model
+  object and memoised; in-place changes (training, ``load_state_dict``) are noticed
+  through the tensors' version counters and trigger a new hash.
+- ``PIL.Image``: mode, size and pixel bytes; NumPy arrays: dtype, shape and bytes.
+- ``torch.Generator``: its state (a hit does *not* advance the generator).
+- ``None``/bool/int/float/str/bytes, ``torch.device``/``dtype``, ``slice``, ``range``,
+  lists, tuples, dicts, sets, dataclasses, enums, functions (by qualified name), and
+  objects defining ``__cache_key__(self) -> object`` (whatever it returns is keyed).
+- Anything else raises ``TypeError`` naming the argument: pass ``ignore=("name",)``
+  for arguments that do not change the result (progress bars, callbacks, batch size).
+
+Where entries live: ``$LECTURELIB_CACHE`` if set (``off``, ``0``, ``false`` or
+``none`` disables the cache: every call computes), else ``build/cache`` in a source
+checkout, else ``~/.cache/lecturelib``. One file per entry,
+``<dir>/<name>/<key>.pt`` (``torch.save``), read back with ``torch.load(weights_only=True)``;
+only classes from the ``lecturelib`` package are allowed besides tensors and plain
+containers. A small in-memory layer (16 entries per function) sits in front.
+Each hit returns a fresh copy, so the caller may modify it freely.
+
+Helpers: :func:`clear_cache` (delete entries), :func:`cache_dir` (where they are),
+:func:`cache_stats` (hits and misses, for tests and for checking a pre-computation),
+:func:`cache_key` (the key of some values). Used by the notebooks' heavy sliders.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import enum
+import functools
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import sys
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["disk_cache", "cached", "cache_key", "cache_dir", "clear_cache", "cache_stats"]
+
+_OFF = {"off", "0", "false", "no", "none"}
+_MEMORY_ENTRIES = 16
+_MEMORY: dict[str, OrderedDict] = {}
+_STATS = {"memory_hits": 0, "disk_hits": 0, "misses": 0}
+_MODEL_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SOURCE_MEMO: dict[str, str] = {}
+_MAX_DEPTH = 8
+
+
+def cache_dir() -> Path | None:
+    """The cache folder (``$LECTURELIB_CACHE``, ``build/cache``…), or None when off."""
+    setting = os.environ.get("LECTURELIB_CACHE")
+    if setting is not None:
+        if setting.strip().lower() in _OFF or not setting.strip():
+            return None
+        return Path(setting).expanduser()
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "build" / "cache"
+    return Path.home() / ".cache" / "lecturelib"
+
+
+def cache_stats(reset: bool = False) -> dict[str, int]:
+    """Counts of ``memory_hits``, ``disk_hits`` and ``misses`` since start (or reset)."""
+    stats = dict(_STATS)
+    if reset:
+        _STATS.update(dict.fromkeys(_STATS, 0))
+    return stats
+
+
+def clear_cache(name: str | None = None, *, memory_only: bool = False) -> int:
+    """Forget entries of one function (``name``) or of all; returns files deleted."""
+    for key in [k for k in _MEMORY if name is None or k == name]:
+        del _MEMORY[key]
+    folder = cache_dir()
+    if memory_only or folder is None or not folder.is_dir():
+        return 0
+    removed = 0
+    for sub in [folder / name] if name else [p for p in folder.iterdir() if p.is_dir()]:
+        for path in sub.glob("*.pt"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def _tensor_digest(t: torch.Tensor) -> str:
+    flat = t.detach().contiguous().reshape(-1)
+    if flat.is_conj():
+        flat = flat.resolve_conj()
+    data = flat.view(torch.uint8) if flat.numel() else flat.to(torch.uint8)
+    return hashlib.blake2b(data.cpu().numpy().tobytes(), digest_size=16).hexdigest()
+
+
+def _model_digest(model: torch.nn.Module) -> str:
+    """Hash of the weights, memoised per object and redone when a tensor changed."""
+    state = model.state_dict(keep_vars=True)
+    finger = tuple(
+        (k, v.data_ptr(), v._version, tuple(v.shape), str(v.dtype)) for k, v in state.items()
+        if isinstance(v, torch.Tensor)
+    )
+    memo = _MODEL_MEMO.get(model)
+    if memo is not None and memo[0] == finger:
+        return memo[1]
+    h = hashlib.blake2b(digest_size=16)
+    for k, v in state.items():
+        h.update(k.encode())
+        h.update(_tensor_digest(v).encode() if isinstance(v, torch.Tensor) else repr(v).encode())
+    digest = h.hexdigest()
+    _MODEL_MEMO[model] = (finger, digest)
+    return digest
+
+
+def _plain(value: Any, where: str, depth: int = 0) -> Any:
+    """A JSON-able description of ``value`` that changes when its content changes."""
+    if depth > _MAX_DEPTH:
+        raise TypeError(f"cache: argument {where!r} is nested too deeply to be keyed")
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return ["float", value.hex()]
+    if isinstance(value, bytes):
+        return ["bytes", hashlib.blake2b(value, digest_size=16).hexdigest()]
+    if isinstance(value, torch.Tensor):
+        return ["tensor", str(value.dtype), list(value.shape), _tensor_digest(value)]
+    if isinstance(value, torch.nn.Module):
+        kind = f"{type(value).__module__}.{type(value).__qualname__}"
+        arch = hashlib.blake2b(repr(value).encode(), digest_size=8).hexdigest()
+        return ["module", kind, arch, _model_digest(value)]
+    if isinstance(value, np.ndarray):
+        data = hashlib.blake2b(np.ascontiguousarray(value).tobytes(), digest_size=16)
+        return ["ndarray", str(value.dtype), list(value.shape), data.hexdigest()]
+    if isinstance(value, np.generic):
+        return ["npscalar", str(value.dtype), _plain(value.item(), where, depth + 1)]
+    if isinstance(value, (torch.device, torch.dtype)):
+        return ["torch", str(value)]
+    if isinstance(value, torch.Generator):
+        return ["generator", _tensor_digest(value.get_state())]
+    return _plain_other(value, where, depth)
+
+
+def _plain_other(value: Any, where: str, depth: int) -> Any:
+    if isinstance(value, enum.Enum):
+        return ["enum", type(value).__qualname__, value.name]
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__] + [_plain(v, f"{where}[{i}]", depth + 1)
+                                         for i, v in enumerate(value)]
+    if isinstance(value, (set, frozenset)):
+        items = sorted(json.dumps(_plain(v, where, depth + 1)) for v in value)
+        return ["set"] + items
+    if isinstance(value, dict):
+        items = [[_plain(k, where, depth + 1), _plain(v, f"{where}[{k!r}]", depth + 1)]
+                 for k, v in value.items()]
+        return ["dict"] + sorted(items, key=json.dumps)
+    if isinstance(value, (slice, range)):
+        return [type(value).__name__, value.start, value.stop, value.step]
+    if hasattr(value, "__cache_key__"):
+        return ["custom", type(value).__qualname__, _plain(value.__cache_key__(), where, depth + 1)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return ["dataclass", type(value).__qualname__, _plain(fields, where, depth + 1)]
+    if inspect.isfunction(value) or inspect.isbuiltin(value) or isinstance(value, type):
+        return ["callable", getattr(value, "__module__", ""), value.__qualname__]
+    if type(value).__module__ == "PIL.Image" or _is_pil(value):
+        pixels = hashlib.blake2b(value.tobytes(), digest_size=16).hexdigest()
+        return ["pil", value.mode, list(value.size), pixels]
+    raise TypeError(
+        f"cache: cannot key argument {where!r} of type {type(value).__name__}; "
+        "pass tensors, models, PIL images, arrays or plain values, give the class a "
+        "__cache_key__() method, or leave the argument out with ignore=(...)"
+    )
+
+
+def _is_pil(value: Any) -> bool:
+    image = sys.modules.get("PIL.Image")
+    return image is not None and isinstance(value, image.Image)
+
+
+def cache_key(*values: Any, **named: Any) -> str:
+    """Hex digest of ``values`` and ``named`` by content, as the cache keys them."""
+    plain = [_plain(v, f"#{i}") for i, v in enumerate(values)]
+    plain.append({k: _plain(v, k) for k, v in sorted(named.items())})
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+def _code_version(fn: Callable) -> str:
+    """Hash of the defining module's source: editing the code invalidates its entries."""
+    module = getattr(fn, "__module__", "") or ""
+    if module not in _SOURCE_MEMO:
+        try:
+            path = inspect.getsourcefile(fn) or ""
+            _SOURCE_MEMO[module] = hashlib.blake2b(
+                Path(path).read_bytes(), digest_size=8).hexdigest()
+        except (TypeError, OSError):
+            _SOURCE_MEMO[module] = "unknown"
+    return _SOURCE_MEMO[module]
+
+
+# ----------------------------------------------------------------------- storage
+
+_TAG = "__lecturelib_cache__"
+
+
+def _encode(value: Any) -> Any:
+    """Tensors, plain values and containers as they are; dataclasses, named tuples
+    and arrays as tagged dicts, so that ``torch.load(weights_only=True)`` reads them."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes, torch.Tensor)):
+        return value
+    if isinstance(value, (torch.device, torch.dtype)):
+        return {_TAG: "torch", "text": str(value)}
+    if isinstance(value, np.ndarray):
+        return {_TAG: "ndarray", "data": torch.from_numpy(np.ascontiguousarray(value))}
+    if isinstance(value, np.generic):
+        return _encode(value.item())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {_TAG: "dataclass", "class": _class_path(value), "fields": fields}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return {_TAG: "namedtuple", "class": _class_path(value), "items": [_encode(v) for v in value]}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_encode(v) for v in value)
+    if isinstance(value, dict) and _TAG not in value:
+        return {k: _encode(v) for k, v in value.items()}
+    raise TypeError(f"cache: cannot store a result of type {type(value).__name__}")
+
+
+def _class_path(value: Any) -> str:
+    return f"{type(value).__module__}:{type(value).__qualname__}"
+
+
+def _load_class(path: str) -> type:
+    module, _, qualname = path.partition(":")
+    if module != "lecturelib" and not module.startswith("lecturelib."):
+        if module not in sys.modules:  # only classes already imported by the caller
+            raise TypeError(f"cache: refusing to import {module!r} to read an entry")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_decode(v) for v in value)
+    if not isinstance(value, dict):
+        return value
+    kind = value.get(_TAG)
+    if kind is None:
+        return {k: _decode(v) for k, v in value.items()}
+    if kind == "torch":
+        text = value["text"]
+        return getattr(torch, text[len("torch."):]) if text.startswith("torch.") else torch.device(text)
+    if kind == "ndarray":
+        return value["data"].numpy()
+    cls = _load_class(value["class"])
+    if kind == "namedtuple":
+        return cls(*[_decode(v) for v in value["items"]])
+    fields = {k: _decode(v) for k, v in value["fields"].items()}
+    obj = cls.__new__(cls)
+    for name, field_value in fields.items():  # works for frozen dataclasses too
+        object.__setattr__(obj, name, field_value)
+    return obj
+
+
+def _clone_tensors(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clone_tensors(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _clone_tensors(v) for k, v in value.items()}
+    return value
+
+
+def _fresh(value: Any) -> Any:
+    """A copy sharing no tensor with ``value`` (tensors detached)."""
+    try:
+        return _decode(_clone_tensors(_encode(value)))
+    except TypeError:
+        return copy.deepcopy(value)
+
+
+def _read(path: Path, device: torch.device) -> tuple[bool, Any]:
+    try:
+        stored = torch.load(path, map_location=device, weights_only=True)
+        return True, _decode(stored["result"])
+    except Exception:  # a truncated, stale or foreign file: recompute and overwrite
+        return False, None
+
+
+def _write(path: Path, result: Any) -> None:
+    try:
+        payload = {"result": _encode(result)}
+    except TypeError:
+        return  # kept in memory only
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------- the cache
+
+
+def _target_device(arguments: dict[str, Any]) -> torch.device:
+    """Device of the first tensor or model argument (results are moved there)."""
+    for value in arguments.values():
+        if isinstance(value, torch.Tensor):
+            return value.device
+        if isinstance(value, torch.nn.Module):
+            tensor = next(iter(value.state_dict().values()), None)
+            if isinstance(tensor, torch.Tensor):
+                return tensor.device
+    return torch.device("cpu")
+
+
+def _entry_key(fn: Callable, name: str, arguments: dict[str, Any]) -> str:
+    version = getattr(sys.modules.get("lecturelib"), "__version__", "")
+    return cache_key(
+        f"{fn.__module__}.{fn.__qualname__}", name, _code_version(fn), version,
+        torch.__version__, **arguments,
+    )
+
+
+def _bound_arguments(fn: Callable, args, kwargs, ignore: frozenset) -> dict[str, Any]:
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return {k: v for k, v in bound.arguments.items() if k not in ignore}
+
+
+def _memory(name: str) -> OrderedDict:
+    return _MEMORY.setdefault(name, OrderedDict())
+
+
+def _remember(name: str, key: str, result: Any) -> None:
+    table = _memory(name)
+    table[key] = result
+    table.move_to_end(key)
+    while len(table) > _MEMORY_ENTRIES:
+        table.popitem(last=False)
+
+
+def _call(fn: Callable, name: str, ignore: frozenset, args, kwargs, folder=None) -> Any:
+    folder = cache_dir() if folder is None else Path(folder)
+    if folder is None:
+        return fn(*args, **kwargs)
+    arguments = _bound_arguments(fn, args, kwargs, ignore)
+    key = _entry_key(fn, name, arguments)
+    table = _memory(name)
+    if key in table:
+        _STATS["memory_hits"] += 1
+        table.move_to_end(key)
+        return _fresh(table[key])
+    path = folder / name / f"{key}.pt"
+    if path.is_file():
+        ok, result = _read(path, _target_device(arguments))
+        if ok:
+            _STATS["disk_hits"] += 1
+            _remember(name, key, _fresh(result))
+            return result
+    _STATS["misses"] += 1
+    result = fn(*args, **kwargs)
+    _write(path, result)
+    _remember(name, key, _fresh(result))
+    return result
+
+
+def disk_cache(name: str | None = None, *, ignore: Iterable[str] = ()) -> Callable:
+    """Decorator: cache ``fn``'s results on disk, keyed by its arguments' content.
+
+    Args:
+        name: sub-folder of the cache for this function (default: its qualified name).
+        ignore: argument names left out of the key (progress bars, batch sizes…).
+    Returns:
+        A decorator; the wrapped function keeps ``fn``'s signature and docstring and
+        has ``.uncached`` (the original function) and ``.cache_name``.
+    """
+    if callable(name):  # used bare, as @disk_cache
+        return disk_cache()(name)
+    ignored = frozenset(ignore)
+
+    def decorate(fn: Callable) -> Callable:
+        folder_name = name or f"{fn.__module__}.{fn.__qualname__}"
+        unknown = ignored - set(inspect.signature(fn).parameters)
+        if unknown:
+            raise ValueError(f"disk_cache: ignore names unknown arguments {sorted(unknown)}")
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return _call(fn, folder_name, ignored, args, kwargs)
+
+        wrapper.uncached = fn
+        wrapper.cache_name = folder_name
+        return wrapper
+
+    return decorate
+
+
+def cached(fn: Callable, /, *args: Any, cache_dir: str | Path | None = None,
+           cache_name: str | None = None, cache_ignore: Iterable[str] = (),
+           **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, answered from the cache when computed before.
+
+    Args:
+        fn: any function whose result depends only on its arguments.
+        cache_dir: folder of the cache (default: :func:`cache_dir`; when the
+            cache is off, ``LECTURELIB_CACHE=off`` still wins).
+        cache_name: sub-folder of the cache (default: ``fn``'s qualified name).
+        cache_ignore: argument names left out of the key.
+    Returns:
+        ``fn``'s result (a fresh copy on a hit, on the first tensor argument's device).
+    """
+    fn = getattr(fn, "uncached", fn)
+    name = cache_name or f"{fn.__module__}.{fn.__qualname__}"
+    default = globals()["cache_dir"]()
+    folder = None if default is None else (cache_dir or default)
+    if folder is None:
+        return fn(*args, **kwargs)
+    return _call(fn, name, frozenset(cache_ignore), args, kwargs, folder)
