@@ -1,0 +1,234 @@
+"""Saliency maps and SmoothGrad (lecture 8.3, "Looking at the input", notebook 06).
+
+* :func:`saliency` — the gradient of a class score with respect to the input
+  (Simonyan et al., 2014): which pixels, changed a little, change the score most.
+* :func:`smoothgrad` — the average of that gradient over noisy copies of the input
+  (Smilkov et al., 2017), which removes much of its high-frequency noise.
+
+Both take the gradient with ``torch.autograd.grad`` with respect to the input alone,
+with the model's parameters frozen for the call (:func:`lecturelib.hooks.preserved_state`):
+autograd then skips every weight gradient, which is what makes these maps cheaper than
+``captum``'s on a CPU, and leaves the parameters' ``.grad`` untouched. On a GPU the
+noisy copies go through the model in batches.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from .hooks import preserved_state
+from .plot import new_figure, show_image, show_map
+from .validate import check_float, check_images, check_int, check_target
+
+__all__ = [
+    "saliency",
+    "smoothgrad",
+    "compute_heatmap",
+    "plot_saliency",
+    "saliency_widget",
+]
+
+
+def _scores(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
+    """Sum over the batch of each row's target logit (one backward gives every row's)."""
+    out = model(x)
+    if out.dim() != 2:
+        raise ValueError(f"model must return (N, classes) scores; got shape {tuple(out.shape)}")
+    check_target(target, out.shape[1], out.shape[0])
+    return out.gather(1, target.to(out.device).view(-1, 1)).sum()
+
+
+def _resolve_target(model: nn.Module, images: Tensor, target) -> Tensor:
+    """(N,) long target on the images' device; ``None`` → the predicted class."""
+    if target is None:
+        with torch.no_grad():
+            return model(images).argmax(1)
+    t = target if isinstance(target, Tensor) else torch.as_tensor(target)
+    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices; got {t.dtype}")
+    t = t.detach().flatten().long()
+    n_images = images.shape[0]
+    if t.numel() == 1:
+        t = t.expand(n_images)
+    if t.numel() != n_images:
+        raise ValueError(f"target must have one entry per image ({n_images}); got {t.numel()}")
+    return t.to(images.device).clone()
+
+
+def saliency(model: nn.Module, images: Tensor, target=None) -> Tensor:
+    """Gradient of the target's logit with respect to the input (Simonyan et al., 2014).
+
+    Args:
+        model: a classifier returning (N, classes) logits.
+        images: (N, C, H, W) on the model's device.
+        target: class index, (N,) indices, or None for each image's predicted class.
+    Returns:
+        (N, C, H, W) gradient, signed, detached. Display reductions (absolute value,
+        sum over channels) are :func:`compute_heatmap`'s. Parameters' ``.grad``,
+        ``requires_grad`` and the model's ``training`` flag are left as they were.
+    """
+    check_images(images)
+    with preserved_state(model):
+        target = _resolve_target(model, images, target)
+        x = images.detach().clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(_scores(model, x, target), x)
+    return grad
+
+
+def _noise(shape, generator: torch.Generator | None, device) -> Tensor:
+    """Standard normal noise of ``shape`` on ``device``, drawn from ``generator``."""
+    gen_device = generator.device if generator is not None else device
+    eps = torch.randn(shape, generator=generator, device=gen_device)
+    return eps.to(device)
+
+
+def smoothgrad(
+    model: nn.Module,
+    images: Tensor,
+    target=None,
+    *,
+    n: int = 50,
+    sigma: float = 0.25,
+    batch_size: int = 32,
+    generator: torch.Generator | None = None,
+    progress: bool = True,
+) -> Tensor:
+    """Average gradient over ``n`` noisy copies of each image (Smilkov et al., 2017).
+
+    ``smoothgrad(x) = 1/n Σ_k ∇_x f_target(x + ε_k)``, ``ε_k ~ N(0, σ² I)`` with
+    ``σ = sigma × (max x − min x)`` per image (the lecture's σ = Δ/4 is ``sigma=0.25``).
+
+    Args:
+        images: (N, C, H, W) on the model's device.
+        target: class index, (N,) indices, or None for each image's predicted class.
+        n: number of noisy copies per image, ≥ 1.
+        sigma: noise level as a fraction of each image's range, ≥ 0 (0 gives the
+            plain gradient).
+        batch_size: noisy copies per forward/backward pass (all images mixed).
+        generator: ``torch.Generator`` for the noise (any device); the result does
+            not depend on ``batch_size``.
+        progress: show a tqdm bar when there is more than one batch.
+    Returns:
+        (N, C, H, W) averaged gradient, signed, detached.
+    """
+    check_images(images)
+    n = check_int("n", n, low=1)
+    sigma = check_float("sigma", sigma, low=0.0)
+    batch_size = check_int("batch_size", batch_size, low=1)
+    n_images = images.shape[0]
+    x0 = images.detach()
+    scale = sigma * (x0.flatten(1).amax(1) - x0.flatten(1).amin(1))  # (N,)
+    total = torch.zeros_like(x0)
+    copies = torch.arange(n_images * n, device=x0.device) // n  # image of each copy
+    chunks = torch.split(copies, batch_size)
+    with preserved_state(model):
+        target = _resolve_target(model, x0, target)
+        for idx in tqdm(chunks, desc="SmoothGrad", disable=not progress or len(chunks) < 2):
+            eps = torch.stack([_noise(x0.shape[1:], generator, x0.device) for _ in idx])
+            x = (x0[idx] + scale[idx].view(-1, 1, 1, 1) * eps).requires_grad_(True)
+            (grad,) = torch.autograd.grad(_scores(model, x, target[idx]), x)
+            total.index_add_(0, idx, grad)
+    return total / n
+
+
+def compute_heatmap(attribution: Tensor, *, reduce: str = "abs_sum", clip: float = 0.99) -> Tensor:
+    """Display map (N, H, W) of an attribution (N, C, H, W), scaled to [0, 1] per image.
+
+    Args:
+        reduce: ``"abs_sum"`` (Σ_c |g_c|), ``"abs_max"`` (max_c |g_c|, Simonyan et al.)
+            or ``"sum"`` (Σ_c g_c, signed, scaled to [-1, 1]).
+        clip: quantile of each map that is mapped to 1 (larger values saturate), so
+            that a few extreme pixels do not make the rest invisible.
+    """
+    check_images(attribution, name="attribution")
+    clip = check_float("clip", clip, low=0.5, high=1.0)
+    if reduce == "abs_sum":
+        m = attribution.abs().sum(1)
+    elif reduce == "abs_max":
+        m = attribution.abs().amax(1)
+    elif reduce == "sum":
+        m = attribution.sum(1)
+    else:
+        raise ValueError(f"unknown reduce {reduce!r}; choose one of ['abs_sum', 'abs_max', 'sum']")
+    top = torch.quantile(m.abs().flatten(1).float(), clip, dim=1).clamp_min(1e-12)
+    low = -1.0 if reduce == "sum" else 0.0
+    return (m / top.view(-1, 1, 1)).clamp(low, 1.0).detach()
+
+
+def plot_saliency(
+    images01: Tensor,
+    maps: dict[str, Tensor],
+    *,
+    titles: list[str] | None = None,
+    reduce: str = "abs_sum",
+    size: float = 2.2,
+) -> Figure:
+    """The lecture's figure: one row per image, original then one column per map.
+
+    Args:
+        images01: (N, C, H, W) images in [0, 1] for display.
+        maps: column title → (N, C, H, W) attribution (e.g. gradient, SmoothGrad).
+        titles: one row label per image (e.g. the predicted class).
+    """
+    n_rows, n_cols = images01.shape[0], 1 + len(maps)
+    fig, axes = new_figure(n_rows, n_cols, size=size)
+    heat = {name: compute_heatmap(m, reduce=reduce) for name, m in maps.items()}
+    for i in range(n_rows):
+        label = titles[i] if titles else "original"
+        show_image(axes[i, 0], images01[i], title=label, normalize=False)
+        for j, (name, h) in enumerate(heat.items(), start=1):
+            show_map(axes[i, j], h[i], signed=reduce == "sum", title=name)
+    return fig
+
+
+def saliency_widget(
+    model: nn.Module,
+    images: Tensor,
+    images01: Tensor,
+    *,
+    names: list[str],
+    n: int = 10,
+    sigma: float = 0.25,
+    max_n: int = 100,
+    seed: int = 0,
+) -> widgets.VBox:
+    """Image, σ and n controls; shows original / gradient / SmoothGrad for one image.
+
+    Args:
+        images: (N, C, H, W) model inputs; ``images01`` the same in [0, 1] for display.
+        names: one name per image (the dropdown's labels).
+    Returns:
+        ``VBox([dropdown, sigma slider, n slider, readout, output])``; the readout
+        (an HTML widget) states the settings and the maps' mean absolute value.
+    """
+    style = {"description_width": "initial"}
+    pick = widgets.Dropdown(options=list(zip(names, range(len(names)))), description="image")
+    s = widgets.FloatSlider(value=sigma, min=0.0, max=1.0, step=0.05, continuous_update=False,
+                            description="σ / (max − min)", style=style)
+    k = widgets.IntSlider(value=n, min=1, max=max_n, continuous_update=False,
+                          description="n copies", style=style)
+    readout, out = widgets.HTML(), widgets.Output()
+
+    def update(_=None):
+        i = pick.value
+        x = images[i : i + 1]
+        gen = torch.Generator(device=x.device).manual_seed(seed)
+        grad = saliency(model, x)
+        smooth = smoothgrad(model, x, n=k.value, sigma=s.value, generator=gen, progress=False)
+        readout.value = (f"{names[i]}: σ = {s.value:.2f}·Δ, n = {k.value}; mean |gradient| "
+                         f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}")
+        fig = plot_saliency(images01[i : i + 1], {"gradient": grad, "SmoothGrad": smooth})
+        out.clear_output(wait=True)
+        with out:
+            from IPython.display import display
+
+            display(fig)
+
+    for control in (pick, s, k):
+        control.observe(update, names="value")
+    update()
+    return widgets.VBox([pick, s, k, readout, out])
