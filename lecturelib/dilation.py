@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -28,7 +29,11 @@ __all__ = [
     "receptive_field_growth",
     "AllConvNet",
     "train_all_conv",
+    "load_all_conv",
+    "CHECKPOINT",
 ]
+
+CHECKPOINT = "allconv_mnist.pt"  # in data/, made by `python -m lecturelib.dilation train`
 
 _POINTWISE = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.BatchNorm1d,
               nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)
@@ -317,7 +322,7 @@ class AllConvNet(nn.Sequential):
         ))
 
 
-def train_all_conv(images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 6,
+def train_all_conv(images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 15,
                    width: int = 32, lr: float = 2e-3, seed: int = 0,
                    progress: bool = True) -> AllConvNet:
     """Train an :class:`AllConvNet` with Adam (cosine decay), on ``images.device``.
@@ -336,3 +341,51 @@ def train_all_conv(images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 
     fit(model, images, labels, epochs=epochs, batch_size=64, lr=lr, schedule=True,
         generator=make_generator(seed), progress=progress)
     return model
+
+
+def load_all_conv(device=None) -> AllConvNet:
+    """The shipped :class:`AllConvNet` (``data/allconv_mnist.pt``), eval mode, on ``device``."""
+    from .data import DATA_DIR
+
+    path = Path(DATA_DIR) / CHECKPOINT
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} is missing; make it with "
+                                "`python -m lecturelib.dilation train`")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model = AllConvNet(**state["config"])
+    model.load_state_dict(state["model"])
+    return model.eval().to(device or "cpu")
+
+
+def train_checkpoint(device=None, *, epochs: int = 15) -> Path:
+    """Recipe of ``data/allconv_mnist.pt``: :func:`train_all_conv` with its defaults, seed 0."""
+    from .data import DATA_DIR, load_mnist
+    from .device import get_device
+    from .train import accuracy
+
+    x, y = load_mnist("train")
+    xt, yt = load_mnist("test")
+    model = train_all_conv(x.to(device or get_device()), y, epochs=epochs)
+    acc = accuracy(model, xt, yt)
+    print(f"AllConvNet held-out accuracy: {acc:.4f} on {len(yt)} digits")
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    path = Path(DATA_DIR) / CHECKPOINT
+    torch.save({"model": state, "config": {"width": model.conv2.out_channels},
+                "test_accuracy": acc, "n_train": len(y), "epochs": epochs}, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m lecturelib.dilation train [--device cpu] [--epochs 15]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=f"Reproduce data/{CHECKPOINT}.")
+    parser.add_argument("command", choices=["train"])
+    parser.add_argument("--device", default=None, help="default: CUDA when present")
+    parser.add_argument("--epochs", type=int, default=15)
+    args = parser.parse_args(argv)
+    print(f"wrote {train_checkpoint(args.device, epochs=args.epochs)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -200,3 +200,34 @@ def test_growth_same_parameters_different_resolution():
         for k, s, d, p in growth[scheme]["layers"]:
             y = F.conv1d(y, torch.zeros(1, 1, k), stride=s, padding=p, dilation=d)
         assert y.shape[-1] == growth[scheme]["output_size"][-1]
+
+
+def test_widgets_follow_their_sliders():
+    from lecturelib.dilation_plots import dilation_2d_widget, dilation_widget
+
+    widget = dilation_widget(input_size=20, kernel_size=3, max_dilation=6)
+    (dilation, index), readout = widget.children[0].children, widget.children[1]
+    assert dilation.max == 6 and "output 18" in readout.value
+    dilation.value, index.value = 4, 11
+    assert "output 12" in readout.value and "11, 15, 19" in readout.value
+    dilation.value = 6  # output 8: the index slider is clamped to 7
+    assert index.max == 7 and index.value == 7 and "7, 13, 19" in readout.value
+    assert dilation_widget(input_size=9, kernel_size=3).children[0].children[0].max == 4
+    widget = dilation_2d_widget(input_size=(11, 11), kernel_size=3)
+    readout = widget.children[1]
+    widget.children[0].children[0].value = 5
+    assert "effective kernel 11, output 1×1" in readout.value
+
+
+def test_plots_draw_the_feeding_units():
+    from matplotlib.figure import Figure
+
+    from lecturelib.dilation_plots import plot_dilation_1d, plot_dilation_2d
+
+    fig = plot_dilation_1d([(3, 1, d, d) for d in (1, 2, 4)], 8, input_size=16)
+    assert isinstance(fig, Figure)
+    rows = fig.axes[0].collections  # one scatter per row: input, then each layer
+    orange = [sum(c[0] > 0.9 and c[2] < 0.2 for c in row.get_facecolors()) for row in rows]
+    assert orange == [15, 7, 3, 1]
+    fig = plot_dilation_2d(input_size=(9, 9), kernel_size=3, dilation=2, index=(1, 3))
+    assert int(fig.axes[1].images[0].get_array().sum()) == 9
