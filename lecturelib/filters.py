@@ -1,0 +1,269 @@
+"""Convnet filters as images (lecture 8.1, "Convnet filters"; notebook 02).
+
+A convolution's weight has shape (F, C, kh, kw): F filters, each a stack of C small
+images, one per input channel. The lecture draws LeNet's first layer (1→32) as 32
+grey 5×5 images, its second layer (32→64) as a grid with one row per filter and one
+column per input channel, and the first layer of an ImageNet network (AlexNet, 3→64
+11×11) both per channel and as RGB images (Krizhevsky et al., 2012; Zeiler & Fergus,
+2014). Here :func:`compute_filters` returns the weights, :func:`tile_filters` returns
+the mosaic as a tensor, and the ``plot_*`` functions draw it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor, nn
+
+from .plot import SIGNED_CMAP, new_figure, to_numpy
+from .validate import check_choice, check_int
+
+__all__ = [
+    "NORMALIZE",
+    "conv_layers",
+    "resolve_conv",
+    "compute_filters",
+    "tile_filters",
+    "filter_smoothness",
+    "plot_mosaic",
+    "plot_filters",
+    "plot_random_vs_learned",
+    "filters_widget",
+]
+
+NORMALIZE = ("each", "all", "signed")
+
+
+def conv_layers(model: nn.Module) -> list[str]:
+    """Names of the ``nn.Conv2d`` modules of ``model``, in definition order."""
+    return [name for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+
+
+def resolve_conv(model: nn.Module, layer: int | str = 0) -> tuple[str, nn.Conv2d]:
+    """``(name, conv)`` for the ``layer``-th convolution (0 = the first) or its name.
+
+    Raises:
+        ValueError: no such convolution; the message lists the valid ones.
+    """
+    names = conv_layers(model)
+    if not names:
+        raise ValueError("model has no nn.Conv2d layer")
+    if isinstance(layer, str):
+        if layer not in names:
+            shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+            raise ValueError(f"layer {layer!r} is not a convolution of the model; valid: {shown}")
+        return layer, dict(model.named_modules())[layer]
+    layer = check_int("layer", layer, low=-len(names), high=len(names) - 1)
+    name = names[layer]
+    return name, dict(model.named_modules())[name]
+
+
+def _indices(arg: str, value, size: int, what: str) -> list[int]:
+    if value is None:
+        return list(range(size))
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (Sequence, range, Tensor)):
+        raise TypeError(f"{arg} must be an index, a sequence of indices or None")
+    out = [int(v) for v in value]
+    bad = [v for v in out if not 0 <= v < size]
+    if bad:
+        raise ValueError(f"{arg} index {bad[0]} out of range [0, {size - 1}] ({size} {what})")
+    return out
+
+
+def compute_filters(
+    model: nn.Module, layer: int | str = 0, *, filters=None, channels=None
+) -> Tensor:
+    """The weights of a convolution, as a detached CPU copy.
+
+    Args:
+        layer: index among the model's convolutions (0 = the first) or a layer name.
+        filters: output-channel indices (an int, a sequence, ``range(32)``); all if None.
+        channels: input-channel indices; all if None (a grouped conv has C/groups).
+    Returns:
+        (F', C', kh, kw) float32 weights, ``F'`` = len(filters), ``C'`` = len(channels).
+    """
+    name, conv = resolve_conv(model, layer)
+    w = conv.weight.detach()
+    f = _indices("filters", filters, w.shape[0], f"filters in {name}")
+    c = _indices("channels", channels, w.shape[1], f"input channels per filter in {name}")
+    return w[f][:, c].float().cpu().clone()
+
+
+def _scale(tiles: Tensor, normalize: str) -> Tensor:
+    """Scale each tile (dims 1…) to [0, 1] ("each"), all together ("all"), or to [-1, 1]."""
+    flat = tiles.flatten(1)
+    if normalize == "signed":
+        m = flat.abs().amax(1).clamp_min(1e-12)
+        return tiles / m.view(-1, *[1] * (tiles.dim() - 1))
+    if normalize == "all":
+        lo, hi = flat.min(), flat.max()
+        return (tiles - lo) / (hi - lo).clamp_min(1e-12)
+    lo, hi = flat.amin(1), flat.amax(1)
+    shape = (-1, *[1] * (tiles.dim() - 1))
+    return (tiles - lo.view(shape)) / (hi - lo).clamp_min(1e-12).view(shape)
+
+
+def tile_filters(
+    weights: Tensor, *, rgb: bool = False, ncols: int | None = None,
+    normalize: str = "each", pad: int = 1,
+) -> Tensor:
+    """Lay filters out in one mosaic, the lecture's way.
+
+    Args:
+        weights: (F, C, kh, kw). Grey (``rgb=False``): each filter is a row of C tiles,
+            one per input channel; RGB (C must be 3): each filter is one colour tile.
+        ncols: filters per row of the mosaic; default: one filter per row when C ≥ 24
+            (the lecture's LeNet conv2 grid), ⌊24 / C⌋ for 1 < C < 24, and 8 for 32 or
+            64 one-tile filters (else ⌈√F⌉).
+        normalize: "each" (min–max per tile to [0, 1]), "all" (one scale for all), or
+            "signed" (each tile divided by its max |w|, in [-1, 1]).
+        pad: pixels between tiles (twice that between filters of several tiles).
+    Returns:
+        (H, W) grey or (3, H, W) RGB mosaic; the padding is NaN (grey) or 1 (RGB).
+    """
+    if not isinstance(weights, Tensor) or weights.dim() != 4:
+        raise ValueError("weights must be a (F, C, kh, kw) tensor")
+    check_choice("normalize", normalize, NORMALIZE)
+    pad = check_int("pad", pad, low=0)
+    if rgb and weights.shape[1] != 3:
+        raise ValueError(f"rgb=True needs 3 input channels; got {weights.shape[1]}")
+    n_f, n_c, kh, kw = weights.shape
+    g = 1 if rgb else n_c  # tiles per filter
+    if ncols is None:
+        single = 8 if n_f in (32, 64) else math.ceil(math.sqrt(n_f))
+        ncols = single if g == 1 else max(1, 24 // g)
+    ncols = min(check_int("ncols", ncols, low=1), n_f)
+    rows = math.ceil(n_f / ncols)
+    gap = pad if g == 1 else 2 * pad
+    pitch_x = g * (kw + pad) - pad + gap
+    tiles = _scale(weights if rgb else weights.reshape(n_f * n_c, 1, kh, kw), normalize)
+    depth = 3 if rgb else 1
+    fill = 1.0 if rgb else float("nan")
+    out = torch.full((depth, rows * (kh + pad) - pad, ncols * pitch_x - gap), fill)
+    for i, tile in enumerate(tiles):
+        f, c = divmod(i, g)
+        y = (f // ncols) * (kh + pad)
+        x = (f % ncols) * pitch_x + c * (kw + pad)
+        out[:, y : y + kh, x : x + kw] = tile
+    return out if rgb else out[0]
+
+
+def filter_smoothness(weights: Tensor) -> Tensor:
+    """How smooth each filter is: correlation of neighbouring weights.
+
+    Learned first-layer filters are smooth edge and blob detectors; random ones are
+    white noise (correlation ≈ 0). This number makes "random vs learned" measurable.
+
+    Args:
+        weights: (F, C, kh, kw) with kh, kw ≥ 2.
+    Returns:
+        (F,) mean over channels of the correlation between each weight and its right and
+        lower neighbours (weights centred per channel); constant channels count as 0.
+    """
+    if not isinstance(weights, Tensor) or weights.dim() != 4 or min(weights.shape[-2:]) < 2:
+        raise ValueError("weights must be a (F, C, kh, kw) tensor with kh, kw >= 2")
+    w = weights - weights.mean((2, 3), keepdim=True)
+    prod = (w[..., 1:, :] * w[..., :-1, :]).sum((2, 3)) + (w[..., 1:] * w[..., :-1]).sum((2, 3))
+    norm = (w[..., 1:, :] ** 2).sum((2, 3)) + (w[..., :, 1:] ** 2).sum((2, 3))
+    corr = torch.where(norm > 1e-12, prod / norm.clamp_min(1e-12), torch.zeros_like(norm))
+    return corr.mean(1)
+
+
+def plot_mosaic(mosaic: Tensor, *, title: str | None = None, ax=None, size: float = 4.0) -> Figure:
+    """Draw a mosaic of :func:`tile_filters`: grey, signed (:data:`SIGNED_CMAP`) or RGB."""
+    import matplotlib
+
+    if ax is None:
+        h, w = mosaic.shape[-2:]
+        scale = size / max(h, w)
+        fig = Figure(figsize=(max(w * scale, 2.5), h * scale + 0.4), layout="constrained")
+        ax = fig.subplots()
+    a = to_numpy(mosaic)
+    if a.ndim == 3:
+        ax.imshow(np.transpose(a, (1, 2, 0)).clip(0, 1))
+    else:
+        signed = np.nanmin(a) < 0
+        cmap = matplotlib.colormaps[SIGNED_CMAP if signed else "gray"].with_extremes(bad="white")
+        ax.imshow(a, cmap=cmap, vmin=-1 if signed else 0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def _describe(model: nn.Module, layer) -> str:
+    name, conv = resolve_conv(model, layer)
+    f, c, kh, kw = conv.weight.shape
+    return f"{name}: {f} filters of {c}×{kh}×{kw}"
+
+
+def plot_filters(
+    model: nn.Module, layer: int | str = 0, *, filters=None, channels=None,
+    rgb: bool = False, normalize: str = "each", size: float = 4.0,
+) -> Figure:
+    """Draw a convolution's filters (see :func:`compute_filters` and :func:`tile_filters`)."""
+    w = compute_filters(model, layer, filters=filters, channels=channels)
+    title = _describe(model, layer) + (" (RGB)" if rgb else "")
+    if w.shape[1] > 1 and not rgb:
+        title += f" — each filter: its {w.shape[1]} input-channel kernels side by side"
+    return plot_mosaic(tile_filters(w, rgb=rgb, normalize=normalize), title=title, size=size)
+
+
+def plot_random_vs_learned(
+    random_model: nn.Module, trained_model: nn.Module, layer: int | str = 0, *,
+    filters=None, channels=None, size: float = 4.0,
+) -> Figure:
+    """The same layer before (random initialisation) and after training, side by side."""
+    fig, axes = new_figure(1, 2, size=size)
+    for ax, model, what in ((axes[0, 0], random_model, "random"), (axes[0, 1], trained_model, "learned")):
+        w = compute_filters(model, layer, filters=filters, channels=channels)
+        plot_mosaic(tile_filters(w), title=f"{what} — {_describe(model, layer)}", ax=ax)
+    return fig
+
+
+def filters_widget(model: nn.Module, *, layers: Sequence[str] | None = None, max_shown: int = 32):
+    """A layer chooser and a filter-index slider over ``model``'s convolutions.
+
+    Returns:
+        ``ipywidgets.VBox``: ``children[0]`` = HBox(layer Dropdown, filter IntSlider),
+        ``children[1]`` = HTML readout, ``children[2]`` = Output with the figure (the
+        layer's first ``max_shown`` filters, and the chosen filter per input channel).
+    """
+    import ipywidgets as W
+    from IPython.display import display
+
+    names = list(layers) if layers is not None else conv_layers(model)
+    for name in names:
+        resolve_conv(model, name)
+    dropdown = W.Dropdown(options=names, value=names[0], description="layer")
+    slider = W.IntSlider(value=0, min=0, max=0, description="filter", continuous_update=False)
+    readout, out = W.HTML(), W.Output()
+
+    def redraw(_=None):
+        name, conv = resolve_conv(model, dropdown.value)
+        slider.max = conv.weight.shape[0] - 1
+        k = min(slider.value, slider.max)
+        w = compute_filters(model, name, filters=k)[0]
+        readout.value = (f"<b>{_describe(model, name)}</b> — filter {k}: weights in "
+                         f"[{w.min():.3f}, {w.max():.3f}], norm {w.norm():.3f}")
+        fig, axes = new_figure(1, 2, size=3.5)
+        shown = compute_filters(model, name, filters=range(min(max_shown, slider.max + 1)),
+                                channels=range(min(max_shown, w.shape[0])))
+        plot_mosaic(tile_filters(shown), title=f"{name}: first {len(shown)} filters", ax=axes[0, 0])
+        rgb = w.shape[0] == 3
+        plot_mosaic(tile_filters(w[None], rgb=rgb) if rgb else tile_filters(w[:, None]),
+                    title=f"filter {k}" + (" (RGB)" if rgb else " per input channel"), ax=axes[0, 1])
+        out.clear_output(wait=True)
+        with out:
+            display(fig)
+
+    dropdown.observe(redraw, names="value")
+    slider.observe(redraw, names="value")
+    redraw()
+    return W.VBox([W.HBox([dropdown, slider]), readout, out])
