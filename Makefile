@@ -1,5 +1,7 @@
 # The workbook's two commands: `make lab` and `make test` (see README.md).
 # Both create .venv and install the package with its extras on first use.
+# Proof for users: `make test-browser` (JupyterLab in headless Chromium), `make html`
+# (executed notebooks as static pages in build/html), `make bench` (one report of ratios).
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -35,6 +37,24 @@ test-unit: setup
 
 test-notebooks: setup
 	$(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env
+
+# Needs Debian's chromium (apt-get install -y chromium) and PyPI playwright (no `playwright install`).
+# BROWSER_ONLY=05,06 limits the run to some notebooks; BROWSER_NB_TIMEOUT=<s> per notebook.
+CHROMIUM ?= /usr/bin/chromium
+test-browser: setup
+	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install -q playwright
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) missing: apt-get install -y chromium" >&2; exit 1; }
+	CHROMIUM=$(CHROMIUM) LECTURELIB_OFFLINE=$${LECTURELIB_OFFLINE:-1} \
+	  $(BIN)/python -m pytest browser -v
+
+# Executes every notebook and writes build/html/index.html + one page per notebook.
+html: setup
+	$(BIN)/python tools/build_html.py
+
+# Every benchmarks/bench_*.py plus each notebook's run time -> benchmarks/results/REPORT.md.
+# `make bench QUICK=1` for the short version (about a minute per benchmark).
+bench: setup
+	$(BIN)/python benchmarks/run_all.py $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf build .pytest_cache

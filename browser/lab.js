@@ -1,0 +1,125 @@
+// Page-side helpers for browser/test_browser.py, evaluated once per page.
+// They go through window.jupyterapp (JupyterLab started with expose_app_in_browser).
+window.__lab = {
+  errors: [],
+
+  panel(path) {
+    const app = window.jupyterapp;
+    if (!app || !app.shell) return null;
+    for (const w of app.shell.widgets("main")) {
+      if (w.context && w.context.path === path && w.content && w.sessionContext) return w;
+    }
+    return null;
+  },
+
+  // "ready" once the notebook is open and its kernel is started and idle.
+  kernelStatus(path) {
+    const p = this.panel(path);
+    if (!p || !p.context.isReady) return "no-panel";
+    const kernel = p.sessionContext.session && p.sessionContext.session.kernel;
+    return kernel ? kernel.status : "no-kernel";
+  },
+
+  // Record every error the kernel publishes, including those of widget callbacks.
+  listen(path) {
+    const kernel = this.panel(path).sessionContext.session.kernel;
+    if (kernel.__labListened) return;
+    kernel.__labListened = true;
+    kernel.iopubMessage.connect((_, msg) => {
+      const type = msg.header.msg_type, c = msg.content;
+      if (type === "error") this.errors.push(`${c.ename}: ${c.evalue}`);
+      if (type === "stream" && c.name === "stderr" && /Traceback \(most recent call last\)/.test(c.text))
+        this.errors.push(c.text.slice(0, 2000));
+    });
+  },
+
+  async shutdown(path) {
+    const p = this.panel(path);
+    if (p && p.sessionContext.session) await p.sessionContext.shutdown();
+  },
+
+  async runAll(path) {
+    const app = window.jupyterapp, p = this.panel(path);
+    app.shell.activateById(p.id);
+    await app.commands.execute("notebook:run-all-cells");
+  },
+
+  // Code cells not yet executed (queued or running), and error outputs so far.
+  progress(path) {
+    const p = this.panel(path);
+    let pending = 0, total = 0;
+    const errors = [];
+    p.content.widgets.forEach((cell, i) => {
+      if (cell.model.type !== "code" || !cell.model.sharedModel.getSource().trim()) return;
+      total += 1;
+      if (cell.model.executionCount === null || /\*/.test(cell.promptNode ? cell.promptNode.textContent : "")) pending += 1;
+      const outputs = cell.model.outputs;
+      for (let j = 0; j < outputs.length; j++) {
+        const out = outputs.get(j);
+        if (out.type === "error") {
+          const d = out.toJSON();
+          errors.push(`cell ${i}: ${d.ename}: ${d.evalue}`);
+        }
+      }
+    });
+    return { status: this.kernelStatus(path), pending, total, errors };
+  },
+
+  // Text shown in the page that signals a failure (stderr tracebacks, broken widgets).
+  domErrors(path) {
+    const node = this.panel(path).content.node, found = [];
+    node.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]').forEach((el) => {
+      if (/Traceback|^\w*Error\b/m.test(el.textContent)) found.push(el.textContent.slice(0, 500));
+    });
+    const text = node.innerText;
+    for (const bad of ["Error displaying widget", "Failed to load model class", "Model not found"]) {
+      if (text.includes(bad)) found.push(bad);
+    }
+    return found;
+  },
+
+  // Something that changes while outputs are still arriving.
+  fingerprint(path) {
+    const node = this.panel(path).content.node;
+    const imgs = Array.from(node.querySelectorAll("img")).map((i) => i.src.length).join(",");
+    return `${node.innerText.length}|${imgs}|${this.kernelStatus(path)}`;
+  },
+
+  // The main control: a slider marked .lecturelib-main, else the first slider,
+  // else the first drop-down. Marks it (and its cell) with data attributes.
+  findControl(path) {
+    const node = this.panel(path).content.node;
+    const pick = (sel) => node.querySelector(sel);
+    const el = pick(".lecturelib-main .widget-slider, .widget-slider.lecturelib-main") ||
+      pick(".widget-slider") || pick(".widget-dropdown select");
+    if (!el) return null;
+    const cell = el.closest(".jp-Cell");
+    node.querySelectorAll("[data-lab-cell]").forEach((c) => c.removeAttribute("data-lab-cell"));
+    cell.setAttribute("data-lab-cell", "1");
+    el.setAttribute("data-lab-control", "1");
+    const kind = el.tagName === "SELECT" ? "dropdown" : "slider";
+    const label = (el.closest(".widget-inline-hbox, .widget-dropdown, .widget-slider") || el)
+      .querySelector(".widget-label");
+    return { kind, label: label ? label.textContent : "", value: this.controlValue() };
+  },
+
+  controlValue() {
+    const el = document.querySelector("[data-lab-control]");
+    if (!el) return null;
+    if (el.tagName === "SELECT") return el.value;
+    const readout = el.querySelector(".widget-readout");
+    const handle = el.querySelector(".noUi-handle");
+    return readout ? readout.textContent : (handle ? handle.getAttribute("aria-valuenow") : "");
+  },
+
+  // What the control's cell shows besides the control itself: texts and figures.
+  cellState() {
+    const cell = document.querySelector("[data-lab-cell]");
+    const area = cell.querySelector(".jp-Cell-outputArea") || cell;
+    const copy = area.cloneNode(true);
+    copy.querySelectorAll(".widget-readout, .widget-slider, .widget-dropdown, .widget-label")
+      .forEach((el) => el.remove());
+    const images = Array.from(area.querySelectorAll("img")).map((i) => i.src);
+    return { text: copy.textContent.replace(/\s+/g, " ").trim(), images };
+  },
+};

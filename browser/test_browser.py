@@ -1,0 +1,147 @@
+"""Each notebook in a real browser: Run All, no error, the main slider redraws the figure.
+
+Run with ``make test-browser`` (JupyterLab + headless Debian Chromium via playwright).
+Screenshots land in build/browser/<notebook>-{run,before,after}.png and the time
+each notebook took in build/browser/timings.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "build" / "browser"
+LAB_JS = (Path(__file__).with_name("lab.js")).read_text()
+RUN_LIMIT = float(os.environ.get("BROWSER_NB_TIMEOUT", "300"))
+MOVE_LIMIT = 180.0  # one slider step re-computes one figure
+SETTLE = 2.0  # seconds without any change in the page before asserting
+TIMINGS: dict[str, dict[str, float]] = {}
+
+
+def notebook_paths() -> list[Path]:
+    """The notebooks to open: BROWSER_NOTEBOOKS (default notebooks/), BROWSER_ONLY prefixes."""
+    folder = Path(os.environ.get("BROWSER_NOTEBOOKS", ROOT / "notebooks"))
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    only = [p.strip() for p in os.environ.get("BROWSER_ONLY", "").split(",") if p.strip()]
+    return [p for p in paths if not only or any(p.name.startswith(o) for o in only)]
+
+
+def _poll(page, path: str, done, limit: float, what: str):
+    """Evaluate ``progress`` until ``done(state)`` or an error; returns the state."""
+    deadline = time.monotonic() + limit
+    while True:
+        state = page.evaluate("p => __lab.progress(p)", path)
+        if state["errors"] or done(state):
+            return state
+        if time.monotonic() > deadline:
+            pytest.fail(f"{path}: {what} not finished after {limit:.0f} s: {state}")
+        time.sleep(0.5)
+
+
+def _settle(page, path: str, limit: float = 120.0) -> None:
+    """Wait until the kernel is idle and the page has stopped changing for SETTLE s."""
+    deadline, last, since = time.monotonic() + limit, None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = page.evaluate("p => __lab.fingerprint(p)", path)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif now.endswith("|idle") and time.monotonic() - since >= SETTLE:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"{path}: the page kept changing for {limit:.0f} s")
+
+
+def _assert_no_errors(page, path: str, when: str) -> None:
+    state = page.evaluate("p => __lab.progress(p)", path)
+    kernel = page.evaluate("() => __lab.errors")
+    shown = page.evaluate("p => __lab.domErrors(p)", path)
+    problems = state["errors"] + kernel + shown
+    assert not problems, f"{path} {when}:\n" + "\n".join(problems)
+
+
+def _open(page, base: str, token: str, name: str) -> None:
+    page.goto(f"{base}/lab/tree/{name}?reset&token={token}", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined",
+                           timeout=60_000)
+    page.evaluate(LAB_JS)
+    page.wait_for_function("p => __lab.kernelStatus(p) === 'idle'", arg=name, timeout=120_000)
+    page.evaluate("p => __lab.listen(p)", name)
+
+
+def _move(page, control: dict) -> str:
+    """One keyboard step on the slider (right, or left at the end); next drop-down entry."""
+    target = page.locator("[data-lab-control]")
+    if control["kind"] == "dropdown":
+        options = target.locator("option").all_inner_texts()
+        current = page.evaluate("() => __lab.controlValue()")
+        choice = next((o for o in options if o != current), None)
+        assert choice is not None, "the drop-down has a single entry"
+        target.select_option(label=choice)
+        return choice
+    handle = target.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for key in ("ArrowRight", "ArrowLeft"):
+        handle.press(key)
+        time.sleep(0.3)
+        value = page.evaluate("() => __lab.controlValue()")
+        if value != control["value"]:
+            return value
+    pytest.fail(f"the slider {control['label']!r} did not move with the keyboard")
+
+
+def _digest(images: list[str]) -> list[str]:
+    return [hashlib.sha1(src.encode()).hexdigest()[:12] for src in images]
+
+
+@pytest.mark.parametrize("notebook", notebook_paths(), ids=lambda p: p.stem)
+def test_notebook_in_browser(notebook: Path, lab_server, browser):
+    base, token, folder = lab_server
+    name = notebook.name
+    on_disk = notebook.read_bytes()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        start = time.monotonic()
+        _open(page, base, token, name)
+        page.evaluate("p => __lab.runAll(p)", name)
+        _poll(page, name, lambda s: s["pending"] == 0 and s["status"] == "idle",
+              RUN_LIMIT, "Run All")
+        _settle(page, name)
+        ran = time.monotonic() - start
+        page.screenshot(path=str(OUT / f"{notebook.stem}-run.png"))
+        _assert_no_errors(page, name, "after Run All")
+
+        control = page.evaluate("p => __lab.findControl(p)", name)
+        assert control, f"{name}: no slider or drop-down found in the outputs"
+        cell = page.locator("[data-lab-cell]")
+        cell.scroll_into_view_if_needed()
+        before = page.evaluate("() => __lab.cellState()")
+        cell.screenshot(path=str(OUT / f"{notebook.stem}-before.png"))
+        moved_to = _move(page, control)
+        _settle(page, name, MOVE_LIMIT)
+        after = page.evaluate("() => __lab.cellState()")
+        cell.screenshot(path=str(OUT / f"{notebook.stem}-after.png"))
+        _assert_no_errors(page, name, f"after moving {control['label']!r} to {moved_to}")
+        assert after["text"] != before["text"], (
+            f"{name}: the readout did not change when {control['label']!r} went "
+            f"{control['value']} → {moved_to}: {after['text'][:300]!r}")
+        assert _digest(after["images"]) != _digest(before["images"]), (
+            f"{name}: the figure did not change when {control['label']!r} went "
+            f"{control['value']} → {moved_to}")
+        TIMINGS[notebook.stem] = {"run_all_s": round(ran, 1),
+                                  "total_s": round(time.monotonic() - start, 1)}
+    finally:
+        try:  # free the kernel's memory before the next notebook
+            page.evaluate("p => window.__lab && __lab.shutdown(p)", name)
+        except Exception:  # noqa: BLE001 - the page may be gone already
+            pass
+        context.close()
+        (OUT / "timings.json").write_text(json.dumps(TIMINGS, indent=2))
+    assert notebook.read_bytes() == on_disk, f"{name} was modified on disk by the run"
