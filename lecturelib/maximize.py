@@ -1,0 +1,254 @@
+"""Maximum-response samples: inputs a network answers to most (notebook 08).
+
+The lecture (Simonyan et al., 2013; Yosinski et al., 2015) looks for
+
+    x* = argmax_x f(x; w) − h(x)
+
+by gradient ascent on the input, with f a class score, the sum of a channel's map or
+a single unit, and h a prior that penalises high frequencies at every scale
+(:class:`MultiScaleEdgeEnergy`). Without the prior the optimum is high-frequency noise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from .hooks import preserved_state, record_activations, resolve_layer
+from .validate import check_float, check_int, close_names
+
+__all__ = [
+    "MultiScaleEdgeEnergy",
+    "Objective",
+    "class_index",
+    "make_objectives",
+    "maximize_response",
+    "display_normalize",
+]
+
+
+class MultiScaleEdgeEnergy(nn.Module):
+    """The lecture's prior h(x) = Σ_s ‖δˢ(x) − g ⊛ δˢ(x)‖².
+
+    g is the 5×5 pseudo-Gaussian outer([1,4,6,4,1], [1,4,6,4,1]) / 256, δ a factor-2
+    average-pooling downscale, each channel filtered on its own (depthwise), scales
+    summed until the image is 5 pixels or smaller. Borders are padded by replication,
+    so a constant image has energy exactly 0 (zero padding would give it edges).
+
+    Args (forward):
+        x: (N, C, H, W).
+    Returns:
+        (N,) energies.
+    """
+
+    def __init__(self):
+        super().__init__()
+        k = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0])
+        g = torch.outer(k, k)
+        self.register_buffer("kernel", (g / g.sum()).view(1, 1, 5, 5))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c = x.shape[:2]
+        u = x.reshape(n * c, 1, *x.shape[2:])
+        energy = x.new_zeros(n * c)
+        while min(u.shape[-2:]) > 5:
+            blurry = F.conv2d(F.pad(u, (2, 2, 2, 2), mode="replicate"), self.kernel.to(u))
+            energy = energy + (u - blurry).flatten(1).pow(2).sum(1)
+            u = F.avg_pool2d(u, kernel_size=2, ceil_mode=True)
+        return energy.view(n, c).sum(1)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What to maximise: a class output, a channel's summed map, or one unit.
+
+    ``layer=None`` means the model's output and ``channel`` is the class index;
+    otherwise ``channel`` of ``layer``'s output, summed over the map, or the single
+    unit at ``(y, x)`` when both are given.
+    """
+
+    layer: str | None = None
+    channel: int = 0
+    y: int | None = None
+    x: int | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.layer is None:
+            return "class"
+        return "channel" if self.y is None else "unit"
+
+    def label(self, classes: Sequence[str] | None = None) -> str:
+        if self.layer is None:
+            name = classes[self.channel] if classes is not None else None
+            return f"class {self.channel}" + (f" ({name})" if name else "")
+        where = "" if self.y is None else f" @({self.y},{self.x})"
+        return f"{self.layer}[{self.channel}]{where}"
+
+
+def class_index(name: str, classes: Sequence[str]) -> int:
+    """Index of the class called ``name``; an unknown name → ValueError with close names."""
+    classes = list(classes)
+    if name in classes:
+        return classes.index(name)
+    lower = [c.lower() for c in classes]
+    if name.lower() in lower:
+        return lower.index(name.lower())
+    raise ValueError(
+        f"unknown class name {name!r}; close names: {close_names(name, classes)}"
+    )
+
+
+def _one_objective(spec, classes) -> Objective:
+    if isinstance(spec, Objective):
+        return spec
+    if isinstance(spec, str):
+        if classes is None:
+            raise ValueError(f"objective {spec!r} is a class name: pass classes=[...]")
+        return Objective(None, class_index(spec, classes))
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        return Objective(None, check_int("objective (class index)", spec, low=0))
+    if isinstance(spec, tuple) and len(spec) in (2, 4) and isinstance(spec[0], str):
+        ints = [check_int("objective channel/y/x", v, low=0) for v in spec[1:]]
+        return Objective(spec[0], *ints)
+    raise TypeError(
+        "objective must be a class index (int), a class name (str), (layer, channel), "
+        f"(layer, channel, y, x) or an Objective; got {spec!r}"
+    )
+
+
+def make_objectives(objective, classes: Sequence[str] | None = None) -> list[Objective]:
+    """One :class:`Objective` per image from a spec or a list of specs."""
+    specs = objective if isinstance(objective, list) else [objective]
+    if not specs:
+        raise ValueError("objective must name at least one thing to maximise")
+    return [_one_objective(s, classes) for s in specs]
+
+
+def _check_against(objectives, outputs: dict[str | None, torch.Tensor]) -> None:
+    """Channels and positions must exist in the recorded outputs."""
+    for o in objectives:
+        t = outputs[o.layer]
+        what = "the model's outputs" if o.layer is None else f"layer {o.layer!r}"
+        if not 0 <= o.channel < t.shape[1]:
+            raise ValueError(
+                f"channel {o.channel} is out of range for {what}: it has {t.shape[1]} "
+                f"(valid: 0 to {t.shape[1] - 1})"
+            )
+        if o.y is not None:
+            h, w = t.shape[-2:]
+            if t.dim() != 4 or not (o.y < h and o.x < w):
+                raise ValueError(
+                    f"unit (y, x) = ({o.y}, {o.x}) is outside {what}'s map of size "
+                    f"{tuple(t.shape[2:])} (y in [0, {h - 1}], x in [0, {w - 1}])"
+                )
+
+
+def _scores(objectives, outputs) -> torch.Tensor:
+    """(N,) objective values, image i scored by objective i."""
+    values = []
+    for i, o in enumerate(objectives):
+        t = outputs[o.layer][i, o.channel]
+        values.append(t.sum() if o.y is None else t[o.y, o.x])
+    return torch.stack(values)
+
+
+def _input_channels(model: nn.Module) -> int:
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            return m.in_channels
+    raise ValueError("cannot infer the input channels: pass channels=")
+
+
+def _size(size) -> tuple[int, int]:
+    if isinstance(size, int):
+        size = (size, size)
+    h, w = (check_int("size", s, low=8) for s in size)
+    return h, w
+
+
+def maximize_response(
+    model: nn.Module,
+    objective,
+    *,
+    steps: int = 250,
+    lr: float = 0.1,
+    prior_weight: float = 1.0,
+    size: int | tuple[int, int] = 224,
+    init_std: float = 0.01,
+    channels: int | None = None,
+    classes: Sequence[str] | None = None,
+    generator: torch.Generator | None = None,
+    progress: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gradient ascent on the input for argmax_x f(x; w) − prior_weight · h(x).
+
+    The lecture's recipe: start from N(0, 0.01²) noise, Adam(lr=0.1), 250 steps, h the
+    :class:`MultiScaleEdgeEnergy`. Image i maximises objective i (the batch items are
+    independent, so the result does not depend on how many are run together).
+
+    Args:
+        objective: one spec or a list of them: a class index or class name (with
+            ``classes``), ``(layer, channel)`` for a channel's summed map,
+            ``(layer, channel, y, x)`` for one unit, or an :class:`Objective`.
+        steps: Adam steps (≥ 1). prior_weight: 0 gives the lecture's noisy version.
+        size: input height/width. channels: input channels (default: the first conv's).
+        generator: seeds the initial noise (on the model's device).
+    Returns:
+        ``(images, history)``: the optimised inputs (N, C, H, W) in the model's input
+        space, and the objective values f (steps + 1, N), row 0 at the start.
+    """
+    steps = check_int("steps", steps, low=1)
+    lr = check_float("lr", lr, low=0.0)
+    prior_weight = check_float("prior_weight", prior_weight, low=0.0)
+    objectives = make_objectives(objective, classes)
+    layers = sorted({o.layer for o in objectives if o.layer is not None})
+    for layer in layers:
+        resolve_layer(model, layer)
+    device = next(model.parameters()).device
+    c = channels if channels is not None else _input_channels(model)
+    shape = (len(objectives), c, *_size(size))
+    x = torch.randn(shape, generator=generator, device=device) * init_std
+    energy = MultiScaleEdgeEnergy().to(device)
+    history = []
+    with preserved_state(model), _recording(model, layers) as run:
+        with torch.no_grad():
+            _check_against(objectives, run(x))
+        x.requires_grad_(True)
+        optimizer = torch.optim.Adam([x], lr=lr)
+        for _ in tqdm(range(steps), desc="maximize", disable=not progress, leave=False):
+            f = _scores(objectives, run(x))
+            history.append(f.detach())
+            loss = prior_weight * energy(x).sum() - f.sum()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            history.append(_scores(objectives, run(x)))
+    return x.detach(), torch.stack(history).cpu()
+
+
+@contextlib.contextmanager
+def _recording(model: nn.Module, layers: list[str]):
+    """Yields ``run(x)`` → {layer: output (in the graph), None: model output}."""
+    with record_activations(model, layers, detach=False) as acts:
+
+        def run(x):
+            out = model(x)
+            return {**acts, None: out}
+
+        yield run
+
+
+def display_normalize(images: torch.Tensor) -> torch.Tensor:
+    """The lecture's display: each image min–max scaled to [0, 1] (all channels together)."""
+    flat = images.detach().flatten(1)
+    lo = flat.min(1).values.view(-1, 1, 1, 1)
+    hi = flat.max(1).values.view(-1, 1, 1, 1)
+    return ((images.detach() - lo) / (hi - lo).clamp_min(1e-12)).clamp(0, 1)

@@ -1,0 +1,120 @@
+import pytest
+import torch
+
+from lecturelib.device import make_generator
+from lecturelib.hooks import hook_count
+from lecturelib.maximize import (
+    MultiScaleEdgeEnergy,
+    Objective,
+    class_index,
+    display_normalize,
+    make_objectives,
+    maximize_response,
+)
+from lecturelib.models import load_lenet
+
+
+@pytest.fixture(scope="module")
+def lenet():
+    return load_lenet()
+
+
+def test_edge_energy_of_constant_image_is_zero():
+    h = MultiScaleEdgeEnergy()
+    x = torch.full((2, 3, 37, 50), 0.7)
+    x[1] = -2.5
+    assert torch.equal(h(x), torch.zeros(2))
+
+
+def test_edge_energy_of_checkerboard_is_one_per_pixel():
+    # [1,4,6,4,1]/16 cancels the ±1 alternation exactly: g ⊛ x = 0 inside, so the first
+    # scale gives ~1 per pixel; the average-pooled checkerboard is 0 at every next scale.
+    h = MultiScaleEdgeEnergy()
+    i = torch.arange(32)
+    board = ((i[:, None] + i[None, :]) % 2 * 2 - 1).float().view(1, 1, 32, 32)
+    e = h(board).item()
+    assert 0.9 * 32 * 32 < e < 1.1 * 32 * 32
+    ramp = torch.linspace(0, 1, 32).view(1, 1, 1, 32).expand(1, 1, 32, 32)
+    assert h(ramp).item() < 1e-3 * e
+
+
+def test_edge_energy_sums_channels_and_is_batch_invariant():
+    h = MultiScaleEdgeEnergy()
+    x = torch.randn(3, 3, 20, 24)
+    per_channel = sum(h(x[:, c : c + 1]) for c in range(3))
+    torch.testing.assert_close(h(x), per_channel)
+    torch.testing.assert_close(h(x)[1:2], h(x[1:2]))
+
+
+def test_maximize_raises_class_and_predicts_it(lenet):
+    images, history = maximize_response(
+        lenet, [3, 7], steps=30, size=28, generator=make_generator(0), progress=False
+    )
+    assert images.shape == (2, 1, 28, 28) and history.shape == (31, 2)
+    assert (history[-1] > history[0] + 5).all()
+    assert lenet(images).argmax(1).tolist() == [3, 7]
+
+
+def test_maximize_raises_channel_and_unit(lenet):
+    specs = [("conv2", 5), ("conv2", 5, 2, 3), Objective("fc1", 10)]
+    _, history = maximize_response(lenet, specs, steps=20, size=28, progress=False)
+    assert (history[-1] > history[0]).all()
+
+
+def test_maximize_is_batch_invariant_and_leaves_model_as_is(lenet):
+    lenet.train()
+    before = hook_count(lenet)
+    together, h2 = maximize_response(lenet, [1, ("conv1", 4)], steps=5, size=28,
+                                     init_std=0.0, progress=False)
+    alone, h1 = maximize_response(lenet, ("conv1", 4), steps=5, size=28,
+                                  init_std=0.0, progress=False)
+    torch.testing.assert_close(together[1:], alone, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(h2[:, 1], h1[:, 0], atol=1e-4, rtol=1e-4)
+    assert lenet.training and hook_count(lenet) == before
+    assert all(p.requires_grad and p.grad is None for p in lenet.parameters())
+    lenet.eval()
+
+
+def test_prior_weight_lowers_edge_energy(lenet):
+    h = MultiScaleEdgeEnergy()
+    kw = dict(steps=30, size=28, generator=make_generator(1), progress=False)
+    noisy, _ = maximize_response(lenet, 2, prior_weight=0.0, **kw)
+    smooth, _ = maximize_response(lenet, 2, prior_weight=1.0, **kw)
+    assert h(smooth).item() < h(noisy).item()
+
+
+def test_bad_inputs(lenet):
+    with pytest.raises(ValueError, match="steps"):
+        maximize_response(lenet, 1, steps=0, size=28)
+    with pytest.raises(ValueError, match="conv1"):
+        maximize_response(lenet, ("conv", 1), steps=1, size=28)
+    with pytest.raises(ValueError, match=r"0 to 31"):
+        maximize_response(lenet, ("conv1", 32), steps=1, size=28, progress=False)
+    with pytest.raises(ValueError, match=r"0 to 9"):
+        maximize_response(lenet, 10, steps=1, size=28, progress=False)
+    with pytest.raises(ValueError, match="outside"):
+        maximize_response(lenet, ("conv2", 0, 9, 0), steps=1, size=28, progress=False)
+    with pytest.raises(TypeError, match="objective"):
+        make_objectives(2.5)
+    with pytest.raises(ValueError, match="classes"):
+        make_objectives("Samoyed")
+
+
+def test_class_index_suggests_close_names():
+    classes = ["king crab", "Samoyed", "hourglass", "sunglass", "sunglasses"]
+    assert class_index("Samoyed", classes) == 1
+    assert class_index("HOURGLASS", classes) == 2
+    with pytest.raises(ValueError, match="Samoyed"):
+        class_index("Samoyd", classes)
+
+
+def test_display_normalize_maps_each_image_to_unit_range():
+    x = torch.randn(3, 3, 8, 8) * torch.tensor([1.0, 10.0, 100.0]).view(3, 1, 1, 1)
+    d = display_normalize(x)
+    assert torch.allclose(d.flatten(1).min(1).values, torch.zeros(3))
+    assert torch.allclose(d.flatten(1).max(1).values, torch.ones(3))
+
+
+def test_objective_labels():
+    assert Objective(None, 1).label(["a", "b"]) == "class 1 (b)"
+    assert Objective("conv1", 3, 1, 2).kind == "unit"
