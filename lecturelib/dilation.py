@@ -33,11 +33,28 @@ __all__ = [
     "CHECKPOINT",
 ]
 
-CHECKPOINT = "allconv_mnist.pt"  # in data/, made by `python -m lecturelib.dilation train`
+CHECKPOINT = (
+    "allconv_mnist.pt"  # in data/, made by `python -m lecturelib.dilation train`
+)
 
-_POINTWISE = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.BatchNorm1d,
-              nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)
-_SPATIAL = (nn.Conv1d, nn.Conv2d, nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)
+_POINTWISE = (
+    nn.Identity,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.GroupNorm,
+    nn.LayerNorm,
+)
+_SPATIAL = (
+    nn.Conv1d,
+    nn.Conv2d,
+    nn.MaxPool1d,
+    nn.MaxPool2d,
+    nn.AvgPool1d,
+    nn.AvgPool2d,
+)
 
 
 def _is_pair(value) -> bool:
@@ -47,7 +64,9 @@ def _is_pair(value) -> bool:
 def _pair(name: str, value) -> tuple:
     if _is_pair(value):
         if len(value) != 2:
-            raise ValueError(f"{name} must be an int or an (h, w) pair; got {tuple(value)}")
+            raise ValueError(
+                f"{name} must be an int or an (h, w) pair; got {tuple(value)}"
+            )
         return tuple(value)
     return (value, value)
 
@@ -68,7 +87,9 @@ def _output_size_1d(size, kernel_size, stride, padding, dilation, axis="") -> in
         padding = 0
     if padding == "same":
         if stride != 1:
-            raise ValueError(f"padding='same' needs stride=1; got stride{axis}={stride}")
+            raise ValueError(
+                f"padding='same' needs stride=1; got stride{axis}={stride}"
+            )
         return size
     check_int(f"padding{axis}", padding, low=0)
     room = size + 2 * padding - 1  # the largest (k − 1)d that still leaves one output
@@ -88,7 +109,7 @@ def _output_size_1d(size, kernel_size, stride, padding, dilation, axis="") -> in
 
 
 def conv_output_size(size, kernel_size, *, stride=1, padding=0, dilation=1):
-    """Output size of a convolution or pooling, as ``nn.Conv1d``/``nn.Conv2d`` computes it.
+    """Output size of a convolution or pooling, as ``nn.Conv1d``/``nn.Conv2d`` give it.
 
     floor((size + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1.
 
@@ -108,7 +129,7 @@ def conv_output_size(size, kernel_size, *, stride=1, padding=0, dilation=1):
     if not any(_is_pair(a) for a in args):
         return _output_size_1d(*args)
     names = ("size", "kernel_size", "stride", "padding", "dilation")
-    pairs = [_pair(n, a) for n, a in zip(names, args)]
+    pairs = [_pair(n, a) for n, a in zip(names, args, strict=True)]
     return tuple(_output_size_1d(*(p[i] for p in pairs), axis=f"[{i}]") for i in (0, 1))
 
 
@@ -136,9 +157,11 @@ class LayerField:
 def _module_spec(module: nn.Module, axis: int):
     """(kernel, stride, dilation, padding) of a spatial module; None if pointwise."""
     if isinstance(module, _SPATIAL):
-        pick = (lambda v: _pair("", v)[axis]) if isinstance(
-            module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)) else (
-            lambda v: v[0] if _is_pair(v) else v)
+        pick = (
+            (lambda v: _pair("", v)[axis])
+            if isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d))
+            else (lambda v: v[0] if _is_pair(v) else v)
+        )
         k, s = pick(module.kernel_size), pick(module.stride)
         d = pick(getattr(module, "dilation", 1))
         p = module.padding if isinstance(module.padding, str) else pick(module.padding)
@@ -154,12 +177,17 @@ def _module_spec(module: nn.Module, axis: int):
 def _layer_specs(layers, axis: int = 0) -> list[tuple[str, int, int, int, int | str]]:
     """Normalise a stack to [(name, kernel, stride, dilation, padding)]."""
     if isinstance(layers, nn.Module):
-        items = list(layers.named_children()) if len(list(layers.children())) else [
-            (type(layers).__name__, layers)]
+        items = (
+            list(layers.named_children())
+            if len(list(layers.children()))
+            else [(type(layers).__name__, layers)]
+        )
     elif isinstance(layers, Iterable):
         items = [(str(i), layer) for i, layer in enumerate(layers)]
     else:
-        raise TypeError(f"layers must be an nn.Module or a list; got {type(layers).__name__}")
+        raise TypeError(
+            f"layers must be an nn.Module or a list; got {type(layers).__name__}"
+        )
     specs = []
     for name, layer in items:
         if isinstance(layer, (nn.Flatten, nn.Linear)):
@@ -170,8 +198,10 @@ def _layer_specs(layers, axis: int = 0) -> list[tuple[str, int, int, int, int | 
         elif _is_pair(layer) and len(layer) in (3, 4):
             spec = (*layer, 0) if len(layer) == 3 else tuple(layer)
         else:
-            raise TypeError(f"layer {name} must be an nn.Module or a (kernel, stride, "
-                            f"dilation[, padding]) tuple; got {layer!r}")
+            raise TypeError(
+                f"layer {name} must be an nn.Module or a (kernel, stride, "
+                f"dilation[, padding]) tuple; got {layer!r}"
+            )
         if spec is not None:
             k, s, d, p = spec
             _output_size_1d(1 + (k - 1) * d, k, s, p, d, axis=f" of layer {name}")
@@ -183,11 +213,14 @@ def _left_pad(k: int, d: int, p) -> int:
     return (d * (k - 1)) // 2 if p == "same" else (0 if p == "valid" else p)
 
 
-def receptive_field(layers, *, input_size: int | None = None, axis: int = 0) -> list[LayerField]:
+def receptive_field(
+    layers, *, input_size: int | None = None, axis: int = 0
+) -> list[LayerField]:
     """Receptive field size, jump and start after each spatial layer of a stack.
 
     r_l = r_{l−1} + (k_l − 1)·d_l·j_{l−1}, j_l = j_{l−1}·s_l, r_0 = j_0 = 1
-    (Araujo et al., 2019, "Computing receptive fields of convolutional neural networks").
+    (Araujo et al., 2019, "Computing receptive fields of convolutional neural
+    networks").
 
     Args:
         layers: an ``nn.Sequential`` (or list of modules) of convolutions, poolings and
@@ -220,7 +253,9 @@ def _feeding_masks_1d(specs, input_size: int, index: int) -> list[torch.Tensor]:
     for layer in range(len(specs), 0, -1):
         _, k, s, d, p = specs[layer - 1]
         units = masks[layer].nonzero().flatten()
-        inputs = (units[:, None] * s - _left_pad(k, d, p) + torch.arange(k) * d).flatten()
+        inputs = (
+            units[:, None] * s - _left_pad(k, d, p) + torch.arange(k) * d
+        ).flatten()
         masks[layer - 1][inputs[(inputs >= 0) & (inputs < sizes[layer - 1])]] = True
     return masks
 
@@ -239,8 +274,10 @@ def receptive_positions(layers, index, *, input_size) -> torch.Tensor:
     if not _is_pair(index) and not _is_pair(input_size):
         return _feeding_masks_1d(_layer_specs(layers), input_size, index)[0]
     index, input_size = _pair("index", index), _pair("input_size", input_size)
-    rows, cols = (_feeding_masks_1d(_layer_specs(layers, a), input_size[a], index[a])[0]
-                  for a in (0, 1))
+    rows, cols = (
+        _feeding_masks_1d(_layer_specs(layers, a), input_size[a], index[a])[0]
+        for a in (0, 1)
+    )
     return rows[:, None] & cols[None, :]
 
 
@@ -250,7 +287,7 @@ def sparsify_kernel(weight: torch.Tensor, dilation) -> torch.Tensor:
     ``conv2d(x, sparsify_kernel(w, d)) == conv2d(x, w, dilation=d)``.
 
     Args:
-        weight: (..., kh, kw) kernel, e.g. an ``nn.Conv2d`` weight (C_out, C_in, kh, kw).
+        weight: (..., kh, kw) kernel, e.g. a ``nn.Conv2d`` weight (C_out, C_in, kh, kw).
         dilation: int or (dh, dw) pair, ≥ 1.
     Returns:
         (..., 1 + (kh − 1)dh, 1 + (kw − 1)dw) tensor, zero off the dilated taps.
@@ -264,8 +301,9 @@ def sparsify_kernel(weight: torch.Tensor, dilation) -> torch.Tensor:
     return out
 
 
-def receptive_field_growth(depth: int = 6, *, kernel_size: int = 3, input_size: int = 64,
-                           channels: int = 16) -> dict[str, dict[str, list[int]]]:
+def receptive_field_growth(
+    depth: int = 6, *, kernel_size: int = 3, input_size: int = 64, channels: int = 16
+) -> dict[str, dict[str, list[int]]]:
     """Receptive field and resolution of three stacks of ``depth`` k-tap convolutions.
 
     "dilated": dilations 1, 2, 4, … (stride 1, "same" padding); "plain": dilation 1;
@@ -312,19 +350,32 @@ class AllConvNet(nn.Sequential):
 
     def __init__(self, width: int = 32, n_classes: int = 10):
         w = check_int("width", width, low=1)
-        super().__init__(OrderedDict(
-            conv1=nn.Conv2d(1, w // 2 or 1, 5, stride=2, padding=2), relu1=nn.ReLU(),
-            conv2=nn.Conv2d(w // 2 or 1, w, 3, padding=2, dilation=2), relu2=nn.ReLU(),
-            conv3=nn.Conv2d(w, w, 3, stride=2, padding=1), relu3=nn.ReLU(),
-            conv4=nn.Conv2d(w, w, 3, padding=2, dilation=2), relu4=nn.ReLU(),
-            conv5=nn.Conv2d(w, n_classes, 3, dilation=3),
-            flatten=nn.Flatten(),
-        ))
+        super().__init__(
+            OrderedDict(
+                conv1=nn.Conv2d(1, w // 2 or 1, 5, stride=2, padding=2),
+                relu1=nn.ReLU(),
+                conv2=nn.Conv2d(w // 2 or 1, w, 3, padding=2, dilation=2),
+                relu2=nn.ReLU(),
+                conv3=nn.Conv2d(w, w, 3, stride=2, padding=1),
+                relu3=nn.ReLU(),
+                conv4=nn.Conv2d(w, w, 3, padding=2, dilation=2),
+                relu4=nn.ReLU(),
+                conv5=nn.Conv2d(w, n_classes, 3, dilation=3),
+                flatten=nn.Flatten(),
+            )
+        )
 
 
-def train_all_conv(images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 15,
-                   width: int = 32, lr: float = 2e-3, seed: int = 0,
-                   progress: bool = True) -> AllConvNet:
+def train_all_conv(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    epochs: int = 15,
+    width: int = 32,
+    lr: float = 2e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> AllConvNet:
     """Train an :class:`AllConvNet` with Adam (cosine decay), on ``images.device``.
 
     Args:
@@ -338,19 +389,30 @@ def train_all_conv(images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 
     check_int("epochs", epochs, low=1)
     seed_everything(seed)
     model = AllConvNet(width).to(images.device)
-    fit(model, images, labels, epochs=epochs, batch_size=64, lr=lr, schedule=True,
-        generator=make_generator(seed), progress=progress)
+    fit(
+        model,
+        images,
+        labels,
+        epochs=epochs,
+        batch_size=64,
+        lr=lr,
+        schedule=True,
+        generator=make_generator(seed),
+        progress=progress,
+    )
     return model
 
 
 def load_all_conv(device=None) -> AllConvNet:
-    """The shipped :class:`AllConvNet` (``data/allconv_mnist.pt``), eval mode, on ``device``."""
+    """The shipped :class:`AllConvNet` (``data/allconv_mnist.pt``), in eval mode."""
     from .data import DATA_DIR
 
     path = Path(DATA_DIR) / CHECKPOINT
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} is missing; make it with "
-                                "`python -m lecturelib.dilation train`")
+        raise FileNotFoundError(
+            f"checkpoint {path} is missing; make it with "
+            "`python -m lecturelib.dilation train`"
+        )
     state = torch.load(path, map_location="cpu", weights_only=True)
     model = AllConvNet(**state["config"])
     model.load_state_dict(state["model"])
@@ -358,7 +420,7 @@ def load_all_conv(device=None) -> AllConvNet:
 
 
 def train_checkpoint(device=None, *, epochs: int = 15) -> Path:
-    """Recipe of ``data/allconv_mnist.pt``: :func:`train_all_conv` with its defaults, seed 0."""
+    """Recipe of ``data/allconv_mnist.pt``: :func:`train_all_conv`, defaults, seed 0."""
     from .data import DATA_DIR, load_mnist
     from .device import get_device
     from .train import accuracy
@@ -370,8 +432,16 @@ def train_checkpoint(device=None, *, epochs: int = 15) -> Path:
     print(f"AllConvNet held-out accuracy: {acc:.4f} on {len(yt)} digits")
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     path = Path(DATA_DIR) / CHECKPOINT
-    torch.save({"model": state, "config": {"width": model.conv2.out_channels},
-                "test_accuracy": acc, "n_train": len(y), "epochs": epochs}, path)
+    torch.save(
+        {
+            "model": state,
+            "config": {"width": model.conv2.out_channels},
+            "test_accuracy": acc,
+            "n_train": len(y),
+            "epochs": epochs,
+        },
+        path,
+    )
     return path
 
 

@@ -39,13 +39,15 @@ _ON, _OFF, _PAD = "tab:orange", "0.82", "0.55"
 
 
 def describe_output(layers, index: int, *, input_size: int) -> str:
-    """One line: output size, receptive field, and the inputs that feed output ``index``."""
+    """One line: output size, receptive field, the inputs feeding output ``index``."""
     fields = receptive_field(layers, input_size=input_size)
     fed = receptive_positions(layers, index, input_size=input_size).nonzero().flatten()
     shown = ", ".join(map(str, fed[:12].tolist())) + (" …" if len(fed) > 12 else "")
-    return (f"input {input_size} → output {fields[-1].output_size}; receptive field "
-            f"{fields[-1].size} (jump {fields[-1].jump}); output {index} reads "
-            f"{len(fed)} inputs: {shown}")
+    return (
+        f"input {input_size} → output {fields[-1].output_size}; receptive field "
+        f"{fields[-1].size} (jump {fields[-1].jump}); output {index} reads "
+        f"{len(fed)} inputs: {shown}"
+    )
 
 
 def _centre(field, unit):
@@ -70,8 +72,10 @@ def plot_dilation_1d(layers, index: int, *, input_size: int = 20) -> Figure:
     specs = _layer_specs(layers)
     masks = _feeding_masks_1d(specs, input_size, index)
     fields = [None, *receptive_field(layers, input_size=input_size)]
-    fig = Figure(figsize=(min(14, 2 + 0.42 * input_size), 0.6 + 0.9 * len(masks)),
-                 layout="constrained")
+    fig = Figure(
+        figsize=(min(14, 2 + 0.42 * input_size), 0.6 + 0.9 * len(masks)),
+        layout="constrained",
+    )
     ax = fig.subplots()
     for row in range(1, len(masks)):
         _, k, s, d, _ = specs[row - 1]
@@ -80,21 +84,44 @@ def plot_dilation_1d(layers, index: int, *, input_size: int = 20) -> Figure:
             for tap in range(k):
                 src = unit * s - pad + tap * d
                 inside = 0 <= src < len(masks[row - 1])
-                ax.plot([_centre(fields[row], unit), _centre(fields[row - 1], src)],
-                        [row, row - 1], color=_ON if inside else _PAD, lw=1.6,
-                        ls="-" if inside else ":", zorder=1)
+                ax.plot(
+                    [_centre(fields[row], unit), _centre(fields[row - 1], src)],
+                    [row, row - 1],
+                    color=_ON if inside else _PAD,
+                    lw=1.6,
+                    ls="-" if inside else ":",
+                    zorder=1,
+                )
                 if not inside:
-                    ax.scatter(_centre(fields[row - 1], src), row - 1, s=90,
-                               facecolor="white", edgecolor=_PAD, ls=":", zorder=2)
+                    ax.scatter(
+                        _centre(fields[row - 1], src),
+                        row - 1,
+                        s=90,
+                        facecolor="white",
+                        edgecolor=_PAD,
+                        ls=":",
+                        zorder=2,
+                    )
     for row, mask in enumerate(masks):
         xs = [_centre(fields[row], u) for u in range(len(mask))]
         colours = [_ON if m else _OFF for m in mask.tolist()]
         ax.scatter(xs, [row] * len(xs), s=90, c=colours, edgecolor="0.3", zorder=3)
-        label = "input" if row == 0 else (
-            f"k={specs[row - 1][1]}, d={specs[row - 1][3]}"
-            + (f", s={specs[row - 1][2]}" if specs[row - 1][2] > 1 else ""))
-        ax.text(-1.2 - fields[1].padding, row, f"{label}\n({len(mask)} units)",
-                ha="right", va="center", fontsize=8)
+        label = (
+            "input"
+            if row == 0
+            else (
+                f"k={specs[row - 1][1]}, d={specs[row - 1][3]}"
+                + (f", s={specs[row - 1][2]}" if specs[row - 1][2] > 1 else "")
+            )
+        )
+        ax.text(
+            -1.2 - fields[1].padding,
+            row,
+            f"{label}\n({len(mask)} units)",
+            ha="right",
+            va="center",
+            fontsize=8,
+        )
     ax.set_title(describe_output(layers, index, input_size=input_size), fontsize=9)
     ax.set_xlim(-1.5 - max(6, fields[1].padding + 5), input_size + 1)
     ax.set_ylim(-0.5, len(masks) - 0.5)
@@ -102,8 +129,9 @@ def plot_dilation_1d(layers, index: int, *, input_size: int = 20) -> Figure:
     return fig
 
 
-def plot_dilation_2d(*, input_size=(11, 11), kernel_size: int = 3, dilation: int = 2,
-                     index=(0, 0)) -> Figure:
+def plot_dilation_2d(
+    *, input_size=(11, 11), kernel_size: int = 3, dilation: int = 2, index=(0, 0)
+) -> Figure:
     """A k×k kernel, its sparsified (dilated) version, and where it reads the input.
 
     Args:
@@ -130,10 +158,12 @@ def plot_dilation_2d(*, input_size=(11, 11), kernel_size: int = 3, dilation: int
     fig = Figure(figsize=(10, 3.6), layout="constrained")
     axes = fig.subplots(1, 3, width_ratios=[max(span, 4), input_size[1], out_size[1]])
     cmap = ListedColormap(["white", _ON])
-    titles = [f"{k}×{k} kernel, dilation {dilation}\n→ sparse {span}×{span} kernel",
-              f"input {input_size[0]}×{input_size[1]}: taps of output {tuple(index)}",
-              f"output {out_size[0]}×{out_size[1]}"]
-    for ax, image, title in zip(axes, (sparse, grid, out), titles):
+    titles = [
+        f"{k}×{k} kernel, dilation {dilation}\n→ sparse {span}×{span} kernel",
+        f"input {input_size[0]}×{input_size[1]}: taps of output {tuple(index)}",
+        f"output {out_size[0]}×{out_size[1]}",
+    ]
+    for ax, image, title in zip(axes, (sparse, grid, out), titles, strict=True):
         ax.imshow((image > 0).numpy(), cmap=cmap, vmin=0, vmax=1)
         h, w = image.shape
         ax.set_xticks(np.arange(-0.5, w), minor=True)
@@ -142,9 +172,16 @@ def plot_dilation_2d(*, input_size=(11, 11), kernel_size: int = 3, dilation: int
         ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
         ax.set_title(title)
     for (r, c), value in np.ndenumerate(sparse.numpy()):
-        axes[0].text(c, r, str(value) if value else "0", ha="center", va="center",
-                     fontsize=8, color="black" if value else "0.7")
-    for (r, c) in fed.nonzero().tolist():
+        axes[0].text(
+            c,
+            r,
+            str(value) if value else "0",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if value else "0.7",
+        )
+    for r, c in fed.nonzero().tolist():
         axes[1].text(c, r, str(int(grid[r, c])), ha="center", va="center", fontsize=7)
     i, j = index
     axes[1].add_patch(_box(i, j, span, span))
@@ -158,7 +195,7 @@ def _box(top, left, h, w):
 
 
 def plot_receptive_field_growth(growth: dict) -> Figure:
-    """Receptive field and output size against depth, for each scheme of the growth dict.
+    """Receptive field and output size against depth, for each scheme of ``growth``.
 
     Args:
         growth: the result of :func:`lecturelib.dilation.receptive_field_growth`.
@@ -167,21 +204,39 @@ def plot_receptive_field_growth(growth: dict) -> Figure:
     """
     fig = Figure(figsize=(9, 3.4), layout="constrained")
     ax_rf, ax_n = fig.subplots(1, 2)
-    styles = {"dilated": ("tab:orange", "o"), "plain": ("tab:blue", "s"),
-              "strided": ("tab:green", "^")}
+    styles = {
+        "dilated": ("tab:orange", "o"),
+        "plain": ("tab:blue", "s"),
+        "strided": ("tab:green", "^"),
+    }
     for scheme, g in growth.items():
         depth = np.arange(1, len(g["receptive_field"]) + 1)
         colour, marker = styles.get(scheme, ("0.3", "x"))
         label = f"{scheme} ({g['parameters'][-1]:,} parameters)"
         wide = dict(lw=6, alpha=0.45, ms=10) if scheme == "dilated" else dict(lw=1.5)
-        ax_rf.plot(depth, g["receptive_field"], marker=marker, color=colour, label=label,
-                   **wide)
-        ax_n.plot(depth, g["output_size"], marker=marker, color=colour, label=scheme,
-                  **wide)
-    ax_rf.set(xlabel="depth (layers)", ylabel="receptive field", yscale="log",
-              title="receptive field: dilated and strided grow exponentially")
-    ax_n.set(xlabel="depth (layers)", ylabel="output size", yscale="log",
-             title="resolution: only the strided stack shrinks")
+        ax_rf.plot(
+            depth,
+            g["receptive_field"],
+            marker=marker,
+            color=colour,
+            label=label,
+            **wide,
+        )
+        ax_n.plot(
+            depth, g["output_size"], marker=marker, color=colour, label=scheme, **wide
+        )
+    ax_rf.set(
+        xlabel="depth (layers)",
+        ylabel="receptive field",
+        yscale="log",
+        title="receptive field: dilated and strided grow exponentially",
+    )
+    ax_n.set(
+        xlabel="depth (layers)",
+        ylabel="output size",
+        yscale="log",
+        title="resolution: only the strided stack shrinks",
+    )
     for ax in (ax_rf, ax_n):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -189,7 +244,7 @@ def plot_receptive_field_growth(growth: dict) -> Figure:
 
 
 def _widget(sliders, draw):
-    """A VBox of sliders, an HTML readout and an Output; ``draw`` returns (fig, text)."""
+    """VBox of sliders, an HTML readout and an Output; ``draw()`` gives (fig, text)."""
     import ipywidgets as widgets
     from IPython.display import display
 
@@ -215,7 +270,9 @@ def _widget(sliders, draw):
     return widgets.VBox([widgets.HBox(sliders), readout, output])
 
 
-def dilation_widget(*, input_size: int = 20, kernel_size: int = 3, max_dilation: int = 6):
+def dilation_widget(
+    *, input_size: int = 20, kernel_size: int = 3, max_dilation: int = 6
+):
     """The lecture's animation: one dilated 1D convolution and the inputs of one output.
 
     Returns:
@@ -225,40 +282,65 @@ def dilation_widget(*, input_size: int = 20, kernel_size: int = 3, max_dilation:
 
     check_int("input_size", input_size, low=kernel_size)
     largest = (input_size - 1) // max(kernel_size - 1, 1)
-    dil = widgets.IntSlider(1, min=1, max=min(max_dilation, largest), description="dilation",
-                            continuous_update=False)
-    idx = widgets.IntSlider(0, min=0, max=input_size - kernel_size, description="output",
-                            continuous_update=False)
+    dil = widgets.IntSlider(
+        1,
+        min=1,
+        max=min(max_dilation, largest),
+        description="dilation",
+        continuous_update=False,
+    )
+    idx = widgets.IntSlider(
+        0,
+        min=0,
+        max=input_size - kernel_size,
+        description="output",
+        continuous_update=False,
+    )
 
     def draw():
         layers = [(kernel_size, 1, dil.value)]
         idx.max = conv_output_size(input_size, kernel_size, dilation=dil.value) - 1
-        return (plot_dilation_1d(layers, idx.value, input_size=input_size),
-                describe_output(layers, idx.value, input_size=input_size))
+        return (
+            plot_dilation_1d(layers, idx.value, input_size=input_size),
+            describe_output(layers, idx.value, input_size=input_size),
+        )
 
     return _widget([dil, idx], draw)
 
 
-def dilation_2d_widget(*, input_size=(11, 11), kernel_size: int = 3, max_dilation: int = 5):
+def dilation_2d_widget(
+    *, input_size=(11, 11), kernel_size: int = 3, max_dilation: int = 5
+):
     """:func:`plot_dilation_2d` with dilation, row and column sliders, and a readout."""
     import ipywidgets as widgets
 
     h, w = input_size
     largest = (min(h, w) - 1) // max(kernel_size - 1, 1)
-    dil = widgets.IntSlider(2 if largest >= 2 else 1, min=1, max=min(max_dilation, largest),
-                            description="dilation", continuous_update=False)
-    row = widgets.IntSlider(0, min=0, max=h - 1, description="row", continuous_update=False)
-    col = widgets.IntSlider(0, min=0, max=w - 1, description="column",
-                            continuous_update=False)
+    dil = widgets.IntSlider(
+        2 if largest >= 2 else 1,
+        min=1,
+        max=min(max_dilation, largest),
+        description="dilation",
+        continuous_update=False,
+    )
+    row = widgets.IntSlider(
+        0, min=0, max=h - 1, description="row", continuous_update=False
+    )
+    col = widgets.IntSlider(
+        0, min=0, max=w - 1, description="column", continuous_update=False
+    )
 
     def draw():
         out = conv_output_size((h, w), kernel_size, dilation=dil.value)
         row.max, col.max = out[0] - 1, out[1] - 1
         index = (row.value, col.value)
-        text = (f"input {h}×{w}, kernel {kernel_size}×{kernel_size}, dilation {dil.value}: "
-                f"effective kernel {1 + (kernel_size - 1) * dil.value}, output "
-                f"{out[0]}×{out[1]}; output {index} reads {kernel_size ** 2} inputs")
-        return plot_dilation_2d(input_size=(h, w), kernel_size=kernel_size,
-                                dilation=dil.value, index=index), text
+        text = (
+            f"input {h}×{w}, kernel {kernel_size}×{kernel_size}, dilation {dil.value}: "
+            f"effective kernel {1 + (kernel_size - 1) * dil.value}, output "
+            f"{out[0]}×{out[1]}; output {index} reads {kernel_size**2} inputs"
+        )
+        return plot_dilation_2d(
+            input_size=(h, w), kernel_size=kernel_size, dilation=dil.value, index=index
+        ), text
 
     return _widget([dil, row, col], draw)

@@ -1,4 +1,4 @@
-"""Tests of lecturelib.dilation: sizes against PyTorch, receptive fields against autograd."""
+"""lecturelib.dilation: sizes against PyTorch, receptive fields against autograd."""
 
 import itertools
 
@@ -21,14 +21,17 @@ from lecturelib.dilation import (
 def _torch_length(n, k, s, p, d):
     """PyTorch's own output length, or None when it refuses."""
     try:
-        return F.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p,
-                        dilation=d).shape[-1]
+        return F.conv1d(
+            torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p, dilation=d
+        ).shape[-1]
     except RuntimeError:
         return None
 
 
 def test_output_size_matches_pytorch_on_a_grid():
-    grid = itertools.product(range(1, 13), range(1, 5), range(1, 4), range(3), range(1, 6))
+    grid = itertools.product(
+        range(1, 13), range(1, 5), range(1, 4), range(3), range(1, 6)
+    )
     checked = refused = 0
     for n, k, s, p, d in grid:
         expected = _torch_length(n, k, s, p, d)
@@ -44,14 +47,20 @@ def test_output_size_matches_pytorch_on_a_grid():
 
 @pytest.mark.parametrize(
     "size, kernel, stride, padding, dilation",
-    [((20, 30), 3, 1, 0, 4), ((28, 17), (5, 3), (2, 1), (2, 0), (1, 3)),
-     (9, (3, 2), 2, (1, 0), (2, 4)), ((7, 11), 3, 3, 1, (3, 1))],
+    [
+        ((20, 30), 3, 1, 0, 4),
+        ((28, 17), (5, 3), (2, 1), (2, 0), (1, 3)),
+        (9, (3, 2), 2, (1, 0), (2, 4)),
+        ((7, 11), 3, 3, 1, (3, 1)),
+    ],
 )
 def test_output_size_pairs_match_conv2d(size, kernel, stride, padding, dilation):
     conv = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding, dilation=dilation)
     h, w = size if isinstance(size, tuple) else (size, size)
     expected = tuple(conv(torch.zeros(1, 1, h, w)).shape[-2:])
-    got = conv_output_size(size, kernel, stride=stride, padding=padding, dilation=dilation)
+    got = conv_output_size(
+        size, kernel, stride=stride, padding=padding, dilation=dilation
+    )
     assert isinstance(got, tuple) and got == expected
 
 
@@ -62,19 +71,28 @@ def test_the_lecture_check_and_same_padding():
     assert effective_kernel_size(3, 4) == 9
     conv = nn.Conv2d(1, 1, 3, dilation=(2, 3), padding="same")
     assert conv(torch.zeros(1, 1, 10, 13)).shape[-2:] == conv_output_size(
-        (10, 13), 3, dilation=(2, 3), padding="same")
+        (10, 13), 3, dilation=(2, 3), padding="same"
+    )
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [(dict(kernel_size=0), r"kernel_size must be in \[1, ∞\]; got 0"),
-     (dict(kernel_size=3, stride=0), r"stride must be in \[1, ∞\]"),
-     (dict(kernel_size=3, dilation=0), r"dilation must be in \[1, ∞\]"),
-     (dict(kernel_size=3, padding=-1), r"padding must be in \[0, ∞\]"),
-     (dict(kernel_size=3, dilation=6), "largest dilation that fits is 4"),
-     (dict(kernel_size=3, dilation=(1, 9)), r"dilation\[1\]=9 .* largest dilation that fits is 4"),
-     (dict(kernel_size=12), "kernel_size=12 is larger than the padded input"),
-     (dict(kernel_size=3, stride=2, padding="same"), "padding='same' needs stride=1")],
+    [
+        (dict(kernel_size=0), r"kernel_size must be in \[1, ∞\]; got 0"),
+        (dict(kernel_size=3, stride=0), r"stride must be in \[1, ∞\]"),
+        (dict(kernel_size=3, dilation=0), r"dilation must be in \[1, ∞\]"),
+        (dict(kernel_size=3, padding=-1), r"padding must be in \[0, ∞\]"),
+        (dict(kernel_size=3, dilation=6), "largest dilation that fits is 4"),
+        (
+            dict(kernel_size=3, dilation=(1, 9)),
+            r"dilation\[1\]=9 .* largest dilation that fits is 4",
+        ),
+        (dict(kernel_size=12), "kernel_size=12 is larger than the padded input"),
+        (
+            dict(kernel_size=3, stride=2, padding="same"),
+            "padding='same' needs stride=1",
+        ),
+    ],
 )
 def test_bad_input_names_the_argument(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -124,7 +142,9 @@ def test_receptive_field_of_modules_and_lenet():
 
 
 def _autograd_support_1d(layers, n, index, generator):
-    convs = [nn.Conv1d(1, 1, k, stride=s, dilation=d, padding=p) for k, s, d, p in layers]
+    convs = [
+        nn.Conv1d(1, 1, k, stride=s, dilation=d, padding=p) for k, s, d, p in layers
+    ]
     for conv in convs:
         conv.weight.data = torch.rand(conv.weight.shape, generator=generator) + 0.5
     x = torch.rand(1, 1, n, generator=generator, requires_grad=True)
@@ -137,8 +157,13 @@ def _autograd_support_1d(layers, n, index, generator):
 
 @pytest.mark.parametrize(
     "layers",
-    [[(3, 1, 4, 0)], [(3, 1, 1, 1), (3, 1, 2, 2), (3, 1, 4, 4)], [(3, 1, 2, 0)] * 3,
-     [(2, 2, 1, 0), (3, 1, 3, 1), (4, 3, 2, 2)], [(5, 2, 2, 3), (3, 1, 1, 0)]],
+    [
+        [(3, 1, 4, 0)],
+        [(3, 1, 1, 1), (3, 1, 2, 2), (3, 1, 4, 4)],
+        [(3, 1, 2, 0)] * 3,
+        [(2, 2, 1, 0), (3, 1, 3, 1), (4, 3, 2, 2)],
+        [(5, 2, 2, 3), (3, 1, 1, 0)],
+    ],
 )
 def test_receptive_positions_match_autograd(layers):
     generator = torch.Generator().manual_seed(0)
@@ -227,7 +252,23 @@ def test_plots_draw_the_feeding_units():
     fig = plot_dilation_1d([(3, 1, d, d) for d in (1, 2, 4)], 8, input_size=16)
     assert isinstance(fig, Figure)
     rows = fig.axes[0].collections  # one scatter per row: input, then each layer
-    orange = [sum(c[0] > 0.9 and c[2] < 0.2 for c in row.get_facecolors()) for row in rows]
+    orange = [
+        sum(c[0] > 0.9 and c[2] < 0.2 for c in row.get_facecolors()) for row in rows
+    ]
     assert orange == [15, 7, 3, 1]
     fig = plot_dilation_2d(input_size=(9, 9), kernel_size=3, dilation=2, index=(1, 3))
     assert int(fig.axes[1].images[0].get_array().sum()) == 9
+
+
+def test_shipped_all_conv_checkpoint_accuracy():
+    from lecturelib.data import load_mnist
+    from lecturelib.dilation import load_all_conv
+    from lecturelib.train import accuracy
+
+    model = load_all_conv()
+    assert not model.training
+    assert not any(
+        isinstance(m, (nn.MaxPool2d, nn.AvgPool2d, nn.Linear)) for m in model.modules()
+    )
+    images, labels = load_mnist("test")
+    assert accuracy(model, images, labels) >= 0.94
