@@ -49,20 +49,26 @@ def _grow(start, n, k, s, d, p, n_out):
 
 
 def gather(x: Patch, clean: Tensor, wr, wc, ih: int, iw: int, pad: float = 0.0):
-    """(B, C, ih, iw) windows at (wr, wc) of the patched activations, ``pad`` outside."""
-    dev, (hh, ww), (h, w) = clean.device, clean.shape[-2:], x.data.shape[-2:]
+    """(B, C, ih, iw) windows at (wr, wc) of the patched activations, ``pad`` outside.
+
+    One row gather from a table [clean pixels; patch pixels; pad], channels last.
+    """
+    dev, (hh, ww), (batch, ch, h, w) = clean.device, clean.shape[-2:], x.data.shape
     rows = wr[:, None] + torch.arange(ih, device=dev)
     cols = wc[:, None] + torch.arange(iw, device=dev)
-    src = clean[0].permute(1, 2, 0)  # (H, W, C)
-    out = src[rows.clamp(0, hh - 1)[:, :, None], cols.clamp(0, ww - 1)[:, None, :]]
+    idx = rows.clamp(0, hh - 1)[:, :, None] * ww + cols.clamp(0, ww - 1)[:, None, :]
     pr, pc = rows - x.r[:, None], cols - x.c[:, None]
     inside = ((pr >= 0) & (pr < h))[:, :, None] & ((pc >= 0) & (pc < w))[:, None, :]
-    b = torch.arange(len(wr), device=dev)[:, None, None]
-    pr, pc = pr.clamp(0, h - 1)[:, :, None], pc.clamp(0, w - 1)[:, None, :]
-    out = torch.where(inside[..., None], x.data.permute(0, 2, 3, 1)[b, pr, pc], out)
+    b = torch.arange(batch, device=dev)[:, None, None] * (h * w)
+    pidx = b + pr.clamp(0, h - 1)[:, :, None] * w + pc.clamp(0, w - 1)[:, None, :]
+    idx = torch.where(inside, pidx + hh * ww, idx)
     if int(wr.min()) < 0 or int(wr.max()) + ih > hh or int(wc.min()) < 0 or int(wc.max()) + iw > ww:
         valid = ((rows >= 0) & (rows < hh))[:, :, None] & ((cols >= 0) & (cols < ww))[:, None, :]
-        out = out.masked_fill(~valid[..., None], pad)
+        idx = torch.where(valid | inside, idx, hh * ww + batch * h * w)
+    table = torch.cat([clean[0].permute(1, 2, 0).reshape(-1, ch),
+                       x.data.permute(0, 2, 3, 1).reshape(-1, ch),
+                       clean.new_full((1, ch), pad)])
+    out = table.index_select(0, idx.flatten()).view(batch, ih, iw, ch)
     return out.permute(0, 3, 1, 2)
 
 

@@ -16,16 +16,30 @@ offers two exact ways to compute them:
 
 from __future__ import annotations
 
+import html
+import time
 import warnings
 
 import torch
 from torch import Tensor, nn
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from tqdm.auto import tqdm
 
 from .hooks import preserved_state
+from .plot import UNSIGNED_CMAP, new_figure, show_image, to_numpy
 from .validate import check_choice, check_float, check_images, check_int, check_target
 
-__all__ = ["occlusion_sensitivity", "mask_positions", "map_shape", "METHODS", "SCORES"]
+__all__ = [
+    "occlusion_sensitivity",
+    "mask_positions",
+    "map_shape",
+    "most_sensitive_square",
+    "plot_occlusion",
+    "occlusion_widget",
+    "METHODS",
+    "SCORES",
+]
 
 METHODS = ("auto", "full", "incremental")
 SCORES = ("logit", "softmax")
@@ -167,3 +181,95 @@ def _incremental_engine(model, images, method):
             stacklevel=3,
         )
         return None
+
+
+def most_sensitive_square(heat: Tensor, size: int, stride: int) -> tuple[int, int]:
+    """Top-left ``(y, x)`` in the image of the square with the largest drop in ``heat`` (H', W')."""
+    i, j = divmod(int(heat.argmax()), heat.shape[-1])
+    return i * stride, j * stride
+
+
+def _map_extent(heat, size: int, stride: int):
+    """imshow extent placing entry (i, j) at the centre of its square."""
+    hp, wp = heat.shape[-2:]
+    c0, half = (size - 1) / 2, stride / 2
+    return (c0 - half, c0 + (wp - 1) * stride + half, c0 + (hp - 1) * stride + half, c0 - half)
+
+
+def plot_occlusion(
+    image01: Tensor, maps: dict[str, Tensor], *, size: int, stride: int,
+    fill01=None, title: str | None = None,
+) -> Figure:
+    """The lecture's figure for one image: original, a mask, one sensitivity map per model.
+
+    Args:
+        image01: (3, H, W) image in [0, 1] for display.
+        maps: model name → (H', W') sensitivity map (from :func:`occlusion_sensitivity`).
+        size, stride: the mask's side and step, to place the maps on the image.
+        fill01: the mask's colour in [0, 1] (default mid-grey).
+    Returns:
+        A figure: the image, the image with the mask on the first map's most sensitive
+        square, then each map drawn over the faded image (bright = large drop).
+    """
+    fig, axes = new_figure(1, 2 + len(maps), size=2.4)
+    show_image(axes[0, 0], image01, normalize=False, title=title or "original")
+    first = next(iter(maps.values()))
+    y, x = most_sensitive_square(first, size, stride)
+    masked = image01.clone()
+    masked[:, y : y + size, x : x + size] = torch.as_tensor(
+        0.5 if fill01 is None else fill01, dtype=image01.dtype).view(-1, 1, 1)
+    show_image(axes[0, 1], masked, normalize=False, title=f"{size}×{size} mask at ({y}, {x})")
+    axes[0, 1].add_patch(Rectangle((x - 0.5, y - 0.5), size, size, fill=False, color="yellow"))
+    for ax, (name, heat) in zip(axes[0, 2:], maps.items()):
+        ax.imshow(to_numpy(image01.permute(1, 2, 0)) * 0.35)
+        ax.imshow(to_numpy(heat), cmap=UNSIGNED_CMAP, alpha=0.8, interpolation="bilinear",
+                  extent=_map_extent(heat, size, stride))
+        ax.set_xlim(-0.5, image01.shape[-1] - 0.5)
+        ax.set_ylim(image01.shape[-2] - 0.5, -0.5)
+        ax.set_axis_off()
+        ax.set_title(f"{name}: max drop {float(heat.max()):.2f}")
+    return fig
+
+
+def occlusion_widget(
+    model: nn.Module, image: Tensor, target: int, *, image01: Tensor,
+    size: int = 32, stride: int = 16, method: str = "auto", name: str = "model",
+):
+    """Mask-size and stride sliders over :func:`occlusion_sensitivity` (notebook 05).
+
+    Args:
+        image: (1, C, H, W) model input; ``image01`` (3, H, W) the same in [0, 1].
+        target: the class whose score is watched.
+    Returns:
+        ``VBox([HBox([size slider, stride slider]), HTML readout, Output])``; the
+        readout gives the map's shape, the time it took and where the drop is largest.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    side = min(image.shape[-2:])
+    size_s = widgets.IntSlider(size, min=4, max=side, step=4, description="mask size",
+                               continuous_update=False)
+    stride_s = widgets.IntSlider(stride, min=1, max=64, description="stride",
+                                 continuous_update=False)
+    readout, output = widgets.HTML(), widgets.Output()
+
+    def redraw(_=None):
+        start = time.perf_counter()
+        heat = occlusion_sensitivity(model, image, target, size=size_s.value,
+                                     stride=stride_s.value, method=method)[0]
+        took = time.perf_counter() - start
+        y, x = most_sensitive_square(heat, size_s.value, stride_s.value)
+        readout.value = html.escape(
+            f"mask {size_s.value}×{size_s.value}, stride {stride_s.value}: "
+            f"{heat.shape[0]}×{heat.shape[1]} map in {took:.1f} s; "
+            f"largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})")
+        fig = plot_occlusion(image01, {name: heat}, size=size_s.value, stride=stride_s.value)
+        with output:
+            output.clear_output(wait=True)
+            display(fig)
+
+    size_s.observe(redraw, "value")
+    stride_s.observe(redraw, "value")
+    redraw()
+    return widgets.VBox([widgets.HBox([size_s, stride_s]), readout, output])

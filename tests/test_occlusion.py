@@ -234,3 +234,21 @@ def test_model_state_is_restored(method):
     assert not net[0].weight.requires_grad and net[0].bias.requires_grad
     for name, p in net.named_parameters():
         assert p.grad is grads[name] and bool((p.grad == 1).all())
+
+
+def test_plot_and_widget():
+    from matplotlib.figure import Figure
+
+    from lecturelib.occlusion import occlusion_widget, plot_occlusion
+
+    net, x = small_cnn(), torch.randn(1, 3, 24, 24)
+    heat = occlusion_sensitivity(net, x, 1, size=8, stride=4, progress=False)[0]
+    fig = plot_occlusion(torch.rand(3, 24, 24), {"a": heat, "b": heat}, size=8, stride=4)
+    assert isinstance(fig, Figure) and len(fig.axes) == 4
+    w = occlusion_widget(net, x, 1, image01=torch.rand(3, 24, 24), size=8, stride=4)
+    size_slider, stride_slider = w.children[0].children
+    text = w.children[1].value
+    assert "5×5 map" in text
+    stride_slider.value = 8
+    assert w.children[1].value != text and "3×3 map" in w.children[1].value
+    assert size_slider.max == 24
