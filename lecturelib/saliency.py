@@ -28,6 +28,7 @@ __all__ = [
     "saliency",
     "smoothgrad",
     "compute_heatmap",
+    "compute_smoothness",
     "plot_saliency",
     "saliency_widget",
 ]
@@ -232,3 +233,18 @@ def saliency_widget(
         control.observe(update, names="value")
     update()
     return widgets.VBox([pick, s, k, readout, out])
+
+
+def compute_smoothness(attribution: Tensor, *, scale: int = 8) -> Tensor:
+    """Share (N,) of a map's energy at coarse scale: how smooth it is.
+
+    The channel-summed signed map ``m`` (N, H, W) is averaged over ``scale × scale``
+    blocks; the result is mean(avg²) / mean(m²) ∈ [0, 1]: near 0 for pixel noise
+    whose signs alternate, 1 for a map that is constant over each block. Notebook 06
+    uses it to check that SmoothGrad is smoother than the gradient.
+    """
+    check_images(attribution, name="attribution")
+    scale = check_int("scale", scale, low=1, high=min(attribution.shape[-2:]))
+    m = attribution.sum(1, keepdim=True).float()
+    coarse = torch.nn.functional.avg_pool2d(m, scale)
+    return coarse.pow(2).flatten(1).mean(1) / m.pow(2).flatten(1).mean(1).clamp_min(1e-30)

@@ -164,3 +164,15 @@ def test_plot_and_widget_readout_follow_the_sliders():
     n.value = 3
     pick.value = 1
     assert readout.value.startswith("b: ") and "n = 3" in readout.value
+
+
+def test_smoothness_is_one_for_blockwise_constant_maps_and_small_for_alternating_signs():
+    from lecturelib.saliency import compute_smoothness
+
+    flat = torch.ones(1, 3, 8, 8)
+    checker = (torch.arange(8)[:, None] + torch.arange(8)).remainder(2).float().mul(2).sub(1)
+    noisy = checker.expand(1, 3, 8, 8)
+    torch.testing.assert_close(compute_smoothness(flat, scale=4), torch.tensor([1.0]))
+    torch.testing.assert_close(compute_smoothness(noisy, scale=2), torch.tensor([0.0]))
+    with pytest.raises(ValueError, match=r"scale must be in \[1, 8\]"):
+        compute_smoothness(flat, scale=9)
