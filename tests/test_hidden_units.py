@@ -4,13 +4,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from matplotlib.figure import Figure
 
-from lecturelib import hidden_units as hu  # noqa: E402
-from lecturelib.models import MLP2D  # noqa: E402
+from lecturelib import hidden_units as hu
+from lecturelib.models import MLP2D
 
 BOX = (-1.0, 1.0, -1.0, 1.0)
 
@@ -31,8 +31,17 @@ def test_segments_of_hand_set_units_are_exact():
     w1 = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [3.0, -1.0]])
     b1 = torch.tensor([-0.5, 1.0, 0.0, 10.0])
     seg, visible = hu.compute_unit_segments(w1, b1, BOX)
-    assert visible.tolist() == [True, True, True, False]  # 3x - y + 10 = 0 misses the box
-    expected = [[[0.5, -1.0], [0.5, 1.0]], [[-1.0, -0.5], [1.0, -0.5]], [[-1.0, 1.0], [1.0, -1.0]]]
+    assert visible.tolist() == [
+        True,
+        True,
+        True,
+        False,
+    ]  # 3x - y + 10 = 0 misses the box
+    expected = [
+        [[0.5, -1.0], [0.5, 1.0]],
+        [[-1.0, -0.5], [1.0, -0.5]],
+        [[-1.0, 1.0], [1.0, -1.0]],
+    ]
     for j, ends in enumerate(expected):
         got = sorted(seg[j].tolist())
         torch.testing.assert_close(torch.tensor(got), torch.tensor(sorted(ends)))
@@ -57,7 +66,9 @@ def test_snapshots_equal_the_weights_after_that_many_steps():
     x, y, model = _small_problem()
     twin = MLP2D()
     twin.load_state_dict(model.state_dict())
-    snaps = hu.train_with_snapshots(model, x, y, iterations=20, snapshot_at=[1, 4, 7, 20])
+    snaps = hu.train_with_snapshots(
+        model, x, y, iterations=20, snapshot_at=[1, 4, 7, 20]
+    )
     assert snaps.iterations.tolist() == [1, 4, 7, 20]
     assert snaps.w1.shape == (4, 20, 2) and snaps.w2.shape == (4, 2, 20)
     for k, state in ((20, model.state_dict()), (7, None)):
@@ -75,7 +86,9 @@ def test_snapshots_equal_the_weights_after_that_many_steps():
         logits = again(x)
     loss = torch.nn.functional.cross_entropy(logits, y)
     assert snaps.loss[1].item() == pytest.approx(loss.item(), rel=1e-5)
-    assert snaps.accuracy[1].item() == pytest.approx((logits.argmax(1) == y).float().mean().item())
+    assert snaps.accuracy[1].item() == pytest.approx(
+        (logits.argmax(1) == y).float().mean().item()
+    )
 
 
 def test_dense_and_sparse_snapshots_agree_and_index_rounds_down():
@@ -99,8 +112,14 @@ def test_training_is_reproducible_with_the_same_generator():
     for seed in (5, 5, 6):  # mini-batches drawn from the generator
         x, y, model = _small_problem()
         gen = torch.Generator().manual_seed(seed)
-        runs.append(hu.train_with_snapshots(model, x, y, iterations=30, batch_size=8, generator=gen))
-    assert torch.equal(runs[0].w1, runs[1].w1) and not torch.equal(runs[0].w1, runs[2].w1)
+        runs.append(
+            hu.train_with_snapshots(
+                model, x, y, iterations=30, batch_size=8, generator=gen
+            )
+        )
+    assert torch.equal(runs[0].w1, runs[1].w1) and not torch.equal(
+        runs[0].w1, runs[2].w1
+    )
 
 
 def test_training_leaves_the_thread_count_and_no_gradients_behind():
@@ -112,7 +131,7 @@ def test_training_leaves_the_thread_count_and_no_gradients_behind():
 
 
 def test_trained_net_is_accurate_on_the_ring(run):
-    x, y, snaps = run
+    _x, _y, snaps = run
     assert snaps.iterations.tolist() == list(range(1, 5001))
     assert snaps.accuracy[0] < 0.75  # iteration 1: close to chance
     assert snaps.accuracy[-1] == 1.0  # measured: 100% of the 400 training points
@@ -125,15 +144,19 @@ def test_trained_net_is_accurate_on_the_ring(run):
 
 
 def test_decision_regions_are_the_model_argmax(run):
-    x, y, snaps = run
+    _x, _y, snaps = run
     model = MLP2D()
     model.load_state_dict(snaps.state_dict(100))
     regions = hu.compute_decision_regions(snaps, 100, BOX, resolution=5)
-    gy, gx = torch.meshgrid(torch.linspace(-1, 1, 5), torch.linspace(-1, 1, 5), indexing="ij")
+    gy, gx = torch.meshgrid(
+        torch.linspace(-1, 1, 5), torch.linspace(-1, 1, 5), indexing="ij"
+    )
     with torch.no_grad():
         expected = model(torch.stack([gx.flatten(), gy.flatten()], 1)).argmax(1)
     assert torch.equal(regions.flatten(), expected)
-    assert regions[2, 2] == 0 and regions[0, 0] == 1  # the disc is class 0, the corners class 1
+    assert (
+        regions[2, 2] == 0 and regions[0, 0] == 1
+    )  # the disc is class 0, the corners class 1
 
 
 def test_plot_draws_one_line_per_visible_unit_with_fixed_colours(run):
@@ -151,7 +174,12 @@ def test_plot_draws_one_line_per_visible_unit_with_fixed_colours(run):
         for arrow, j in zip(ax.texts, visible.nonzero().flatten()):
             tip = torch.tensor(arrow.xy).float()  # arrows point to the active side
             assert tip @ snaps.w1[i, j] + snaps.b1[i, j] > 0
-        colours.append({int(j): line.get_color() for line, j in zip(ax.lines, visible.nonzero().flatten())})
+        colours.append(
+            {
+                int(j): line.get_color()
+                for line, j in zip(ax.lines, visible.nonzero().flatten())
+            }
+        )
         plt.close(fig)
     shared = colours[0].keys() & colours[1].keys()
     assert shared and all(colours[0][j] == colours[1][j] for j in shared)
@@ -174,7 +202,7 @@ def test_widget_slider_changes_readout_without_retraining(run, monkeypatch):
     monkeypatch.setattr(hu, "train_with_snapshots", forbidden)
     monkeypatch.setattr(hu, "compute_snapshots", forbidden)
     w = hu.hidden_units_widget(snaps, x, y, iteration=1, resolution=10)
-    play, slider, jump = w.children[0].children
+    _play, slider, jump = w.children[0].children
     readout = w.children[1]
     before = readout.value
     assert "iteration 1<" in before and f"{snaps.accuracy[0].item():.1%}" in before
