@@ -235,3 +235,12 @@ def test_bad_input_names_the_argument(run):
         hu.make_toy_data("spiral")
     with pytest.raises(ValueError, match="w1"):
         hu.compute_unit_segments(torch.zeros(3, 3), torch.zeros(3), BOX)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_training_on_cuda_matches_the_cpu():
+    cpu = hu.compute_snapshots("xor", seed=0, n=100, iterations=200)
+    gpu = hu.compute_snapshots("xor", seed=0, n=100, iterations=200, device="cuda")
+    assert gpu[0].is_cuda and gpu[2].w1.device.type == "cpu"
+    torch.testing.assert_close(gpu[2].w1, cpu[2].w1, atol=1e-4, rtol=1e-4)
+    plt.close(hu.plot_hidden_units(gpu[2], gpu[0], gpu[1], resolution=10))
