@@ -206,6 +206,8 @@ def _layer_specs(layers, axis: int = 0) -> list[tuple[str, int, int, int, int | 
             k, s, d, p = spec
             _output_size_1d(1 + (k - 1) * d, k, s, p, d, axis=f" of layer {name}")
             specs.append((name, k, s, d, p))
+    if not specs:
+        raise ValueError("layers must hold at least one convolution or pooling")
     return specs
 
 

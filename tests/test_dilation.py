@@ -104,6 +104,8 @@ def test_bad_types():
         conv_output_size(9, 3, dilation=1.5)
     with pytest.raises(ValueError, match=r"\(h, w\) pair"):
         conv_output_size((9, 9, 9), 3)
+    with pytest.raises(ValueError, match="at least one convolution"):
+        receptive_field([nn.ReLU()])
     with pytest.raises(TypeError, match="cannot follow a Upsample"):
         receptive_field(nn.Sequential(nn.Conv2d(1, 1, 3), nn.Upsample(scale_factor=2)))
 
