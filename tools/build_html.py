@@ -58,6 +58,8 @@ def execute_notebook(path: Path, *, timeout: int = 600, env: dict | None = None)
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
         error = _short_error(err)
+    except Exception as err:  # noqa: BLE001 - a kernel that did not start, etc.
+        error = f"{type(err).__name__}: {_short_error(err)}"
     finally:
         os.environ.clear()
         os.environ.update(saved)
