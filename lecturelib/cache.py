@@ -74,7 +74,7 @@ __all__ = ["disk_cache", "cached", "cache_key", "cache_dir", "clear_cache", "cac
 
 _OFF = {"off", "0", "false", "no", "none"}
 _MEMORY_ENTRIES = 16
-_MEMORY: dict[str, OrderedDict] = {}
+_MEMORY: dict[tuple[str, str], OrderedDict] = {}  # (folder, name) -> key -> result
 _STATS = {"memory_hits": 0, "disk_hits": 0, "misses": 0}
 _MODEL_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _SOURCE_MEMO: dict[str, str] = {}
@@ -104,7 +104,7 @@ def cache_stats(reset: bool = False) -> dict[str, int]:
 
 def clear_cache(name: str | None = None, *, memory_only: bool = False) -> int:
     """Forget entries of one function (``name``) or of all; returns files deleted."""
-    for key in [k for k in _MEMORY if name is None or k == name]:
+    for key in [k for k in _MEMORY if name is None or k[1] == name]:
         del _MEMORY[key]
     folder = cache_dir()
     if memory_only or folder is None or not folder.is_dir():
@@ -370,12 +370,11 @@ def _bound_arguments(fn: Callable, args, kwargs, ignore: frozenset) -> dict[str,
     return {k: v for k, v in bound.arguments.items() if k not in ignore}
 
 
-def _memory(name: str) -> OrderedDict:
-    return _MEMORY.setdefault(name, OrderedDict())
+def _memory(folder: Path, name: str) -> OrderedDict:
+    return _MEMORY.setdefault((str(folder), name), OrderedDict())
 
 
-def _remember(name: str, key: str, result: Any) -> None:
-    table = _memory(name)
+def _remember(table: OrderedDict, key: str, result: Any) -> None:
     table[key] = result
     table.move_to_end(key)
     while len(table) > _MEMORY_ENTRIES:
@@ -388,7 +387,7 @@ def _call(fn: Callable, name: str, ignore: frozenset, args, kwargs, folder=None)
         return fn(*args, **kwargs)
     arguments = _bound_arguments(fn, args, kwargs, ignore)
     key = _entry_key(fn, name, arguments)
-    table = _memory(name)
+    table = _memory(folder, name)
     if key in table:
         _STATS["memory_hits"] += 1
         table.move_to_end(key)
@@ -398,12 +397,12 @@ def _call(fn: Callable, name: str, ignore: frozenset, args, kwargs, folder=None)
         ok, result = _read(path, _target_device(arguments))
         if ok:
             _STATS["disk_hits"] += 1
-            _remember(name, key, _fresh(result))
+            _remember(table, key, _fresh(result))
             return result
     _STATS["misses"] += 1
     result = fn(*args, **kwargs)
     _write(path, result)
-    _remember(name, key, _fresh(result))
+    _remember(table, key, _fresh(result))
     return result
 
 

@@ -186,7 +186,7 @@ def test_corrupt_file_is_recomputed(tmp_path):
     assert len(calls) == 2
 
 
-def test_cached_call_and_clear(tmp_path):
+def test_cached_call_other_folder_and_clear(tmp_path):
     calls = []
 
     def double(x, *, by=2):
@@ -198,9 +198,9 @@ def test_cached_call_and_clear(tmp_path):
     torch.testing.assert_close(cached(double, x, by=3), torch.full((3,), 3.0))
     assert calls == [3]
     other = tmp_path / "elsewhere"
-    cached(double, x, by=3, cache_dir=other, cache_name="dbl")
+    cached(double, x, by=3, cache_dir=other, cache_name="dbl")  # its own folder: a miss
+    assert calls == [3, 3]
     assert len(list((other / "dbl").glob("*.pt"))) == 1
     assert clear_cache() == 1  # the default folder's one entry
-    _forget_memory()
     cached(double, x, by=3)
     assert calls == [3, 3, 3]
