@@ -33,20 +33,11 @@ __all__ = [
     "CHECKPOINT",
 ]
 
-CHECKPOINT = (
-    "allconv_mnist.pt"  # in data/, made by `python -m lecturelib.dilation train`
-)
+# in data/, made by `python -m lecturelib.dilation train`
+CHECKPOINT = "allconv_mnist.pt"
 
-_POINTWISE = (
-    nn.Identity,
-    nn.Dropout,
-    nn.Dropout1d,
-    nn.Dropout2d,
-    nn.BatchNorm1d,
-    nn.BatchNorm2d,
-    nn.GroupNorm,
-    nn.LayerNorm,
-)
+_POINTWISE = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d)
+_POINTWISE += (nn.BatchNorm1d, nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)
 _SPATIAL = (
     nn.Conv1d,
     nn.Conv2d,

@@ -194,11 +194,14 @@ def _box(top, left, h, w):
     return Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5)
 
 
-def plot_receptive_field_growth(growth: dict) -> Figure:
+def plot_receptive_field_growth(
+    growth: dict, *, input_size: int | None = None
+) -> Figure:
     """Receptive field and output size against depth, for each scheme of ``growth``.
 
     Args:
         growth: the result of :func:`lecturelib.dilation.receptive_field_growth`.
+        input_size: if given, drawn as a dashed line on both panels.
     Returns:
         a Figure with two panels (receptive field, log scale; output size).
     """
@@ -238,6 +241,8 @@ def plot_receptive_field_growth(growth: dict) -> Figure:
         title="resolution: only the strided stack shrinks",
     )
     for ax in (ax_rf, ax_n):
+        if input_size is not None:
+            ax.axhline(input_size, color="0.4", ls="--", lw=1, label="input size")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return fig
