@@ -51,12 +51,10 @@ Helpers: :func:`clear_cache` (delete entries), :func:`cache_dir` (where they are
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import enum
 import functools
 import hashlib
-import importlib
 import inspect
 import json
 import os
@@ -69,6 +67,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from . import _cache_store as _store
 
 __all__ = ["disk_cache", "cached", "cache_key", "cache_dir", "clear_cache", "cache_stats"]
 
@@ -233,114 +233,6 @@ def _code_version(fn: Callable) -> str:
     return _SOURCE_MEMO[module]
 
 
-# ----------------------------------------------------------------------- storage
-
-_TAG = "__lecturelib_cache__"
-
-
-def _encode(value: Any) -> Any:
-    """Tensors, plain values and containers as they are; dataclasses, named tuples
-    and arrays as tagged dicts, so that ``torch.load(weights_only=True)`` reads them."""
-    if value is None or isinstance(value, (bool, int, float, str, bytes, torch.Tensor)):
-        return value
-    if isinstance(value, (torch.device, torch.dtype)):
-        return {_TAG: "torch", "text": str(value)}
-    if isinstance(value, np.ndarray):
-        return {_TAG: "ndarray", "data": torch.from_numpy(np.ascontiguousarray(value))}
-    if isinstance(value, np.generic):
-        return _encode(value.item())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {_TAG: "dataclass", "class": _class_path(value), "fields": fields}
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return {_TAG: "namedtuple", "class": _class_path(value), "items": [_encode(v) for v in value]}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_encode(v) for v in value)
-    if isinstance(value, dict) and _TAG not in value:
-        return {k: _encode(v) for k, v in value.items()}
-    raise TypeError(f"cache: cannot store a result of type {type(value).__name__}")
-
-
-def _class_path(value: Any) -> str:
-    return f"{type(value).__module__}:{type(value).__qualname__}"
-
-
-def _load_class(path: str) -> type:
-    module, _, qualname = path.partition(":")
-    if module != "lecturelib" and not module.startswith("lecturelib."):
-        if module not in sys.modules:  # only classes already imported by the caller
-            raise TypeError(f"cache: refusing to import {module!r} to read an entry")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_decode(v) for v in value)
-    if not isinstance(value, dict):
-        return value
-    kind = value.get(_TAG)
-    if kind is None:
-        return {k: _decode(v) for k, v in value.items()}
-    if kind == "torch":
-        text = value["text"]
-        return getattr(torch, text[len("torch."):]) if text.startswith("torch.") else torch.device(text)
-    if kind == "ndarray":
-        return value["data"].numpy()
-    cls = _load_class(value["class"])
-    if kind == "namedtuple":
-        return cls(*[_decode(v) for v in value["items"]])
-    fields = {k: _decode(v) for k, v in value["fields"].items()}
-    obj = cls.__new__(cls)
-    for name, field_value in fields.items():  # works for frozen dataclasses too
-        object.__setattr__(obj, name, field_value)
-    return obj
-
-
-def _clone_tensors(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().clone()
-    if isinstance(value, (list, tuple)):
-        return type(value)(_clone_tensors(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _clone_tensors(v) for k, v in value.items()}
-    return value
-
-
-def _fresh(value: Any) -> Any:
-    """A copy sharing no tensor with ``value`` (tensors detached)."""
-    try:
-        return _decode(_clone_tensors(_encode(value)))
-    except TypeError:
-        return copy.deepcopy(value)
-
-
-def _read(path: Path, device: torch.device) -> tuple[bool, Any]:
-    try:
-        stored = torch.load(path, map_location=device, weights_only=True)
-        return True, _decode(stored["result"])
-    except Exception:  # a truncated, stale or foreign file: recompute and overwrite
-        return False, None
-
-
-def _write(path: Path, result: Any) -> None:
-    try:
-        payload = {"result": _encode(result)}
-    except TypeError:
-        return  # kept in memory only
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    except OSError:
-        tmp.unlink(missing_ok=True)
-
-
 # --------------------------------------------------------------------- the cache
 
 
@@ -391,18 +283,18 @@ def _call(fn: Callable, name: str, ignore: frozenset, args, kwargs, folder=None)
     if key in table:
         _STATS["memory_hits"] += 1
         table.move_to_end(key)
-        return _fresh(table[key])
+        return _store.fresh(table[key])
     path = folder / name / f"{key}.pt"
     if path.is_file():
-        ok, result = _read(path, _target_device(arguments))
+        ok, result = _store.read(path, _target_device(arguments))
         if ok:
             _STATS["disk_hits"] += 1
-            _remember(table, key, _fresh(result))
+            _remember(table, key, _store.fresh(result))
             return result
     _STATS["misses"] += 1
     result = fn(*args, **kwargs)
-    _write(path, result)
-    _remember(table, key, _fresh(result))
+    _store.write(path, result)
+    _remember(table, key, _store.fresh(result))
     return result
 
 
