@@ -165,6 +165,16 @@ def _module_spec(module: nn.Module, axis: int):
     )
 
 
+def _flatten_sequential(items):
+    """Expand nested ``nn.Sequential`` blocks into layers named ``block.layer``."""
+    for name, layer in items:
+        if isinstance(layer, nn.Sequential):
+            children = [(f"{name}.{n}", m) for n, m in layer.named_children()]
+            yield from _flatten_sequential(children)
+        else:
+            yield name, layer
+
+
 def _layer_specs(layers, axis: int = 0) -> list[tuple[str, int, int, int, int | str]]:
     """Normalise a stack to [(name, kernel, stride, dilation, padding)]."""
     if isinstance(layers, nn.Module):
@@ -180,7 +190,7 @@ def _layer_specs(layers, axis: int = 0) -> list[tuple[str, int, int, int, int | 
             f"layers must be an nn.Module or a list; got {type(layers).__name__}"
         )
     specs = []
-    for name, layer in items:
+    for name, layer in _flatten_sequential(items):
         if isinstance(layer, (nn.Flatten, nn.Linear)):
             break  # everything after sees the whole input
         if isinstance(layer, nn.Module):

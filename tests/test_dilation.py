@@ -137,6 +137,13 @@ def test_receptive_field_of_modules_and_lenet():
     fields = receptive_field(net, input_size=28)
     assert fields[-1].output_size == 1 and fields[-1].size == 57
     assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    nested = nn.Sequential(
+        nn.Sequential(nn.Conv2d(1, 1, 3), nn.ReLU()), nn.MaxPool2d(2)
+    )
+    assert [(f.name, f.size) for f in receptive_field(nested)] == [
+        ("0.0:Conv2d", 3),
+        ("1:MaxPool2d", 4),
+    ]
     # the width axis of a non-square kernel
     conv = nn.Conv2d(1, 1, (3, 5), dilation=(1, 2), padding=(0, 3))
     assert receptive_field(conv, axis=1)[0].size == 9
@@ -274,3 +281,18 @@ def test_shipped_all_conv_checkpoint_accuracy():
     )
     images, labels = load_mnist("test")
     assert accuracy(model, images, labels) >= 0.94
+
+
+def test_train_all_conv_is_seeded():
+    from lecturelib.data import load_mnist
+    from lecturelib.dilation import train_all_conv
+
+    images, labels = load_mnist("test")
+    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:256]
+    runs = [
+        train_all_conv(images[pick], labels[pick], epochs=2, seed=s, progress=False)
+        for s in (3, 3, 4)
+    ]
+    assert not runs[0].training
+    first, again, other = (r.conv5.weight for r in runs)
+    assert torch.equal(first, again) and not torch.equal(first, other)
