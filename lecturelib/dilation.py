@@ -99,7 +99,17 @@ def _output_size_1d(size, kernel_size, stride, padding, dilation, axis="") -> in
     return (size + 2 * padding - span - 1) // stride + 1
 
 
-def conv_output_size(size, kernel_size, *, stride=1, padding=0, dilation=1):
+IntOrPair = int | tuple[int, int]
+
+
+def conv_output_size(
+    size: IntOrPair,
+    kernel_size: IntOrPair,
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair | str = 0,
+    dilation: IntOrPair = 1,
+) -> IntOrPair:
     """Output size of a convolution or pooling, as ``nn.Conv1d``/``nn.Conv2d`` give it.
 
     floor((size + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1.
@@ -263,7 +273,9 @@ def _feeding_masks_1d(specs, input_size: int, index: int) -> list[torch.Tensor]:
     return masks
 
 
-def receptive_positions(layers, index, *, input_size) -> torch.Tensor:
+def receptive_positions(
+    layers, index: IntOrPair, *, input_size: IntOrPair
+) -> torch.Tensor:
     """Which input positions feed one output unit of a stack (exact, holes included).
 
     Args:
@@ -284,7 +296,7 @@ def receptive_positions(layers, index, *, input_size) -> torch.Tensor:
     return rows[:, None] & cols[None, :]
 
 
-def sparsify_kernel(weight: torch.Tensor, dilation) -> torch.Tensor:
+def sparsify_kernel(weight: torch.Tensor, dilation: IntOrPair) -> torch.Tensor:
     """Spread a kernel out with zeros: a dilated convolution as a plain one.
 
     ``conv2d(x, sparsify_kernel(w, d)) == conv2d(x, w, dilation=d)``.
