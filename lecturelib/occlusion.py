@@ -222,7 +222,7 @@ def plot_occlusion(
     axes[0, 1].add_patch(Rectangle((x - 0.5, y - 0.5), size, size, fill=False, color="yellow"))
     for ax, (name, heat) in zip(axes[0, 2:], maps.items()):
         ax.imshow(to_numpy(image01.permute(1, 2, 0)) * 0.35)
-        ax.imshow(to_numpy(heat), cmap=UNSIGNED_CMAP, alpha=0.8, interpolation="bilinear",
+        ax.imshow(to_numpy(heat), cmap=UNSIGNED_CMAP, alpha=0.7, interpolation="bilinear",
                   extent=_map_extent(heat, size, stride))
         ax.set_xlim(-0.5, image01.shape[-1] - 0.5)
         ax.set_ylim(image01.shape[-2] - 0.5, -0.5)
