@@ -17,6 +17,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
+from .activations import input_channels
 from .hooks import preserved_state, record_activations, resolve_layer
 from .plot import new_figure, to_numpy
 from .validate import check_images, check_int
@@ -51,7 +52,7 @@ def layer_features(
     Returns:
         dict layer → (N, D) float32 CPU tensor, in the order of ``layers``.
     """
-    check_images(images)
+    check_images(images, channels=input_channels(model))
     batch_size = check_int("batch_size", batch_size, low=1)
     names = [layers] if isinstance(layers, str) else list(layers)
     hooked = [n for n in names if n != INPUT]

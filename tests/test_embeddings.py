@@ -79,6 +79,8 @@ def test_bad_input():
         E.embed(x, perplexity="30")
     with pytest.raises(ValueError, match="layer 'conv3' is not in the model"):
         E.layer_features(LeNet(), torch.rand(2, 1, 28, 28), ["conv3"])
+    with pytest.raises(ValueError, match="images must have 1 channel"):
+        E.layer_features(LeNet(), torch.rand(2, 3, 28, 28), ["conv1"])
     with pytest.raises(ValueError, match="images must have 4 dimensions"):
         E.layer_features(LeNet(), torch.rand(1, 28, 28), ["conv1"])
     cache = E.EmbeddingCache({"a": torch.from_numpy(x)}, y)
