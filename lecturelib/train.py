@@ -4,6 +4,7 @@ Each shipped checkpoint is reproduced by one command::
 
     python -m lecturelib.train lenet          # data/lenet_mnist.pt
     python -m lecturelib.train resnet_nopool  # data/resnet_nopool_cifar10.pt
+    python -m lecturelib.train allconv        # data/allconv_mnist.pt (notebook 10)
 """
 
 from __future__ import annotations
@@ -123,7 +124,17 @@ def _train_resnet(device=None):
     return train_resnet_nopool(device=device)
 
 
-RECIPES: dict[str, Callable[..., Path]] = {"lenet": train_lenet, "resnet_nopool": _train_resnet}
+def _train_allconv(device=None):
+    from .dilation import train_checkpoint
+
+    return train_checkpoint(device=device)
+
+
+RECIPES: dict[str, Callable[..., Path]] = {
+    "lenet": train_lenet,
+    "resnet_nopool": _train_resnet,
+    "allconv": _train_allconv,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
