@@ -54,18 +54,23 @@ def gather(x: Patch, clean: Tensor, wr, wc, ih: int, iw: int, pad: float = 0.0):
     One row gather from a table [clean pixels; patch pixels; pad], channels last.
     """
     dev, (hh, ww), (batch, ch, h, w) = clean.device, clean.shape[-2:], x.data.shape
+    if (ih, iw) == (h, w) and torch.equal(wr, x.r) and torch.equal(wc, x.c):
+        return x.data  # the window is the stored region (1×1 convolutions, additions)
+    r0, r1 = max(int(wr.min()), 0), min(int(wr.max()) + ih, hh)  # the band the batch reads
+    c0, c1 = max(int(wc.min()), 0), min(int(wc.max()) + iw, ww)
     rows = wr[:, None] + torch.arange(ih, device=dev)
     cols = wc[:, None] + torch.arange(iw, device=dev)
-    idx = rows.clamp(0, hh - 1)[:, :, None] * ww + cols.clamp(0, ww - 1)[:, None, :]
+    idx = (rows.clamp(r0, r1 - 1) - r0)[:, :, None] * (c1 - c0) + (cols.clamp(c0, c1 - 1) - c0)[:, None, :]
     pr, pc = rows - x.r[:, None], cols - x.c[:, None]
     inside = ((pr >= 0) & (pr < h))[:, :, None] & ((pc >= 0) & (pc < w))[:, None, :]
     b = torch.arange(batch, device=dev)[:, None, None] * (h * w)
     pidx = b + pr.clamp(0, h - 1)[:, :, None] * w + pc.clamp(0, w - 1)[:, None, :]
-    idx = torch.where(inside, pidx + hh * ww, idx)
+    n_clean = (r1 - r0) * (c1 - c0)
+    idx = torch.where(inside, pidx + n_clean, idx)
     if int(wr.min()) < 0 or int(wr.max()) + ih > hh or int(wc.min()) < 0 or int(wc.max()) + iw > ww:
         valid = ((rows >= 0) & (rows < hh))[:, :, None] & ((cols >= 0) & (cols < ww))[:, None, :]
-        idx = torch.where(valid | inside, idx, hh * ww + batch * h * w)
-    table = torch.cat([clean[0].permute(1, 2, 0).reshape(-1, ch),
+        idx = torch.where(valid | inside, idx, n_clean + batch * h * w)
+    table = torch.cat([clean[0, :, r0:r1, c0:c1].permute(1, 2, 0).reshape(-1, ch),
                        x.data.permute(0, 2, 3, 1).reshape(-1, ch),
                        clean.new_full((1, ch), pad)])
     out = table.index_select(0, idx.flatten()).view(batch, ih, iw, ch)

@@ -36,16 +36,18 @@ _INPLACE_FUNCS = {operator.iadd, operator.isub, operator.imul, operator.itruediv
 
 
 class _Recorder(fx.Interpreter):
-    """Runs the traced model once and keeps every node's value (clones of tensors)."""
+    """Runs the traced model once and keeps every node's value.
 
-    def __init__(self, gm, dynamic):
+    ``mutated`` nodes' values, which a later in-place operation overwrites, are cloned.
+    """
+
+    def __init__(self, gm, mutated):
         super().__init__(gm)
-        self.values, self.dynamic = {}, dynamic
+        self.values, self.mutated = {}, mutated
 
     def run_node(self, n):
         out = super().run_node(n)
-        keep = n in self.dynamic and isinstance(out, Tensor)
-        self.values[n] = out.clone() if keep else out
+        self.values[n] = out.clone() if n in self.mutated else out
         return out
 
 
@@ -76,7 +78,7 @@ class IncrementalOcclusion:
             raise Unsupported(f"forward takes {len(inputs)} inputs, not one image")
         self.input, self.nodes = inputs[0], nodes
         self.dynamic = _dynamic_nodes(nodes, self.input)
-        self.rules = {}
+        self.rules, self.mutated = {}, set()
         self._check(nodes)
         self.macs_done = self.macs_full = 0
         self._macs = {}
@@ -92,7 +94,8 @@ class IncrementalOcclusion:
         for n in nodes:
             if n not in self.dynamic or n.op in ("placeholder", "output"):
                 continue
-            _check_inplace(n, self.gm)
+            if _check_inplace(n, self.gm):
+                self.mutated |= _aliases(n.args[0], self.gm)
             rule = ops.make_rule(n, self.gm, self.dynamic)
             if any(a in full for a in n.all_input_nodes):
                 full.add(n)
@@ -107,7 +110,7 @@ class IncrementalOcclusion:
 
     def __call__(self, image, ys, xs, size, fill, batch_size, bar):
         """(clean output (1, K), outputs (P, K)) for the squares at ``(ys, xs)``."""
-        rec = _Recorder(self.gm, self.dynamic)
+        rec = _Recorder(self.gm, self.mutated)
         base = rec.run(image)
         clean = rec.values
         outs = []
@@ -161,17 +164,34 @@ def _dynamic_nodes(nodes, source) -> set:
     return dynamic
 
 
-def _check_inplace(n, gm):
-    """An in-place op may only mutate a value nothing else reads."""
-    inplace = False
-    if n.op == "call_module":
-        inplace = bool(getattr(gm.get_submodule(n.target), "inplace", False))
-    elif n.op == "call_function":
-        inplace = n.target in _INPLACE_FUNCS or bool(n.kwargs.get("inplace", False))
-    elif n.op == "call_method":
-        inplace = n.target.endswith("_") and not n.target.startswith("_")
-    if inplace and n.args and isinstance(n.args[0], fx.Node) and len(n.args[0].users) > 1:
-        raise Unsupported(
-            f"in-place {ops.describe(n, gm)} overwrites a value used elsewhere"
-        )
+_VIEWS = {"view", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "transpose",
+          "contiguous", "expand", "view_as", "reshape_as"}
 
+
+def _aliases(n, gm) -> set:
+    """``n`` and the nodes whose value ``n``'s value may share memory with (views)."""
+    out = {n}
+    view = (n.op == "call_method" and n.target in _VIEWS) or (
+        n.op == "call_function" and n.target in (torch.flatten, torch.reshape, operator.getitem)
+    ) or (n.op == "call_module" and isinstance(
+        gm.get_submodule(n.target), (nn.Flatten, nn.Identity, nn.Dropout)))
+    if (view or _inplace(n, gm)) and n.args and isinstance(n.args[0], fx.Node):
+        out |= _aliases(n.args[0], gm)
+    return out
+
+
+def _inplace(n, gm) -> bool:
+    if n.op == "call_module":
+        return bool(getattr(gm.get_submodule(n.target), "inplace", False))
+    if n.op == "call_function":
+        return n.target in _INPLACE_FUNCS or bool(n.kwargs.get("inplace", False))
+    return n.op == "call_method" and n.target.endswith("_") and not n.target.startswith("_")
+
+
+def _check_inplace(n, gm) -> bool:
+    """Whether ``n`` works in place; it may only overwrite a value nothing else reads."""
+    if not (_inplace(n, gm) and n.args and isinstance(n.args[0], fx.Node)):
+        return False
+    if len(n.args[0].users) > 1:
+        raise Unsupported(f"in-place {ops.describe(n, gm)} overwrites a value used elsewhere")
+    return True

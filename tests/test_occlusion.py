@@ -121,12 +121,25 @@ def test_batch_size_invariance(method):
     torch.testing.assert_close(maps[0], maps[2], atol=1e-5, rtol=0)
 
 
+class InplaceOnView(nn.Module):
+    """In-place operations on a view of the last convolution's output."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 2, 3)
+        self.fc = nn.Linear(2 * 9 * 9, 3)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).flatten(1).add_(1.0).relu_())
+
+
 CASES = [  # (model factory, image size, mask size, stride)
     (small_cnn, (23, 29), 5, 3),  # odd sizes, last masks on the borders
     (small_cnn, (17, 17), 4, 1),
     (ResidualNet, (19, 21), 6, 3),
     (ResidualNet, (16, 16), 3, 1),
     (lite_net, (33, 33), 7, 3),
+    (InplaceOnView, (11, 11), 3, 1),
 ]
 
 
