@@ -217,7 +217,8 @@ def maximize_response(
     x = torch.randn(shape, generator=generator, device=device) * init_std
     energy = MultiScaleEdgeEnergy().to(device)
     history = []
-    with preserved_state(model), _recording(model, layers) as run:
+    need_output = any(o.layer is None for o in objectives)
+    with preserved_state(model), _recording(model, layers, need_output) as run:
         with torch.no_grad():
             _check_against(objectives, run(x))
         x.requires_grad_(True)
@@ -234,13 +235,39 @@ def maximize_response(
     return x.detach(), torch.stack(history).cpu()
 
 
+class _Stop(Exception):
+    """Raised once every layer an objective needs has run (the rest is not needed)."""
+
+
 @contextlib.contextmanager
-def _recording(model: nn.Module, layers: list[str]):
-    """Yields ``run(x)`` → {layer: output (in the graph), None: model output}."""
-    with record_activations(model, layers, detach=False) as acts:
+def _recording(model: nn.Module, layers: list[str], need_output: bool):
+    """Yields ``run(x)`` → {layer: output (in the graph), None: model output}.
+
+    When no objective needs the model's output, the forward pass stops as soon as the
+    last needed layer has run: an early layer's channel costs an early layer's time.
+    """
+    seen: set[str] = set()
+
+    def make_stop(name):
+        def hook(module, inputs, output):
+            seen.add(name)
+            if seen.issuperset(layers):
+                raise _Stop
+
+        return hook
+
+    with record_activations(model, layers, detach=False) as acts, contextlib.ExitStack() as stack:
+        if not need_output:
+            for name in layers:
+                module = resolve_layer(model, name)[1]
+                stack.enter_context(module.register_forward_hook(make_stop(name)))
 
         def run(x):
-            out = model(x)
+            seen.clear()
+            try:
+                out = model(x)
+            except _Stop:
+                out = None
             return {**acts, None: out}
 
         yield run
