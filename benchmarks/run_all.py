@@ -67,18 +67,27 @@ def run_benchmark(script: Path, quick: bool, limit: float) -> dict:
         proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=limit)
         status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+        printed, tail = proc.stdout, (proc.stdout + proc.stderr).strip().splitlines()[-5:]
     except subprocess.TimeoutExpired:
-        status, tail = f"timed out after {limit:.0f} s", []
+        status, printed, tail = f"timed out after {limit:.0f} s", "", []
     seconds = time.perf_counter() - start
     fresh = result_file.exists() and result_file.stat().st_mtime != before
     table = result_file.read_text().strip() if fresh else ""
-    if status == "ok" and not fresh:
-        status = f"wrote no {result_file.relative_to(ROOT)}"
+    if status == "ok" and not fresh:  # e.g. a --quick run that only prints its table
+        table = _markdown_part(printed)
+        if not table:
+            status = f"wrote no {result_file.relative_to(ROOT)}"
     print(f"   {status} ({seconds:.0f} s)", flush=True)
     if status != "ok":
         print("   " + "\n   ".join(tail), flush=True)
     return {"topic": topic, "status": status, "seconds": seconds, "table": table}
+
+
+def _markdown_part(printed: str) -> str:
+    """The printed output from its first heading or table row on."""
+    lines = printed.strip().splitlines()
+    first = next((i for i, ln in enumerate(lines) if ln.startswith(("#", "|"))), None)
+    return "" if first is None else "\n".join(lines[first:]).strip()
 
 
 def time_notebooks(only: str = "") -> list[dict]:

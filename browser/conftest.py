@@ -134,3 +134,19 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Per-notebook browser times (Run All, and with the slider), for the CI log."""
+    path = OUT / "timings.json"
+    if not path.exists() or path.stat().st_mtime < _STARTED:
+        return
+    timings = json.loads(path.read_text())
+    terminalreporter.section("browser timings (s)")
+    for name, t in timings.items():
+        terminalreporter.write_line(f"{name:32s} run all {t['run_all_s']:7.1f}   total {t['total_s']:7.1f}")
+    total = sum(t["total_s"] for t in timings.values())
+    terminalreporter.write_line(f"{'all ' + str(len(timings)) + ' notebooks':32s} {'':15s} total {total:7.1f}")
