@@ -29,10 +29,10 @@ import torch.nn.functional as F
 
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
-from lecturelib.data import load_photo  # noqa: E402
-from lecturelib.models import ImagePreprocess, load_imagenet_model  # noqa: E402
-from lecturelib.occlusion import mask_positions, occlusion_sensitivity  # noqa: E402
-from lecturelib.occlusion_incremental import IncrementalOcclusion  # noqa: E402
+from lecturelib.data import load_photo
+from lecturelib.models import ImagePreprocess, load_imagenet_model
+from lecturelib.occlusion import mask_positions, occlusion_sensitivity
+from lecturelib.occlusion_incremental import IncrementalOcclusion
 
 SIZE, LECTURE_POSITIONS = 32, 9409
 RESULTS = Path(__file__).parent / "results" / "occlusion.md"
@@ -92,8 +92,12 @@ def captum_map(model, x, target, stride, batch):
     from captum.attr import Occlusion
 
     return Occlusion(model).attribute(
-        x, sliding_window_shapes=(3, SIZE, SIZE), strides=(3, stride, stride),
-        baselines=0.0, target=target, perturbations_per_eval=batch,
+        x,
+        sliding_window_shapes=(3, SIZE, SIZE),
+        strides=(3, stride, stride),
+        baselines=0.0,
+        target=target,
+        perturbations_per_eval=batch,
     )[0, 0]
 
 
@@ -102,19 +106,28 @@ def bench(name, stride, batch, naive_n):
     with torch.no_grad():
         target = int(model(x).argmax())
     n = len(mask_positions(224, 224, SIZE, stride)[0])
-    kw = dict(size=SIZE, stride=stride, batch_size=batch, progress=False)
+    kw = {"size": SIZE, "stride": stride, "batch_size": batch, "progress": False}
     naive = naive_seconds(model, x, target, stride, naive_n)
-    full, t_full = timed(lambda: occlusion_sensitivity(model, x, target, method="full", **kw))
+    full, t_full = timed(
+        lambda: occlusion_sensitivity(model, x, target, method="full", **kw)
+    )
     cap, t_cap = timed(lambda: captum_map(model, x, target, stride, batch))
-    inc, t_inc = timed(lambda: occlusion_sensitivity(model, x, target, method="incremental", **kw))
-    engine = IncrementalOcclusion(model, (3, 224, 224))  # count MACs on a sample
+    inc, t_inc = timed(
+        lambda: occlusion_sensitivity(model, x, target, method="incremental", **kw)
+    )
+    engine = IncrementalOcclusion(model)  # count MACs on a sample
     ys, xs = mask_positions(224, 224, SIZE, stride)
     pick = torch.randperm(n, generator=torch.Generator().manual_seed(1))[:batch]
     with torch.no_grad():
         engine(x, ys[pick], xs[pick], SIZE, 0.0, batch, _NoBar())
     return {
-        "model": name, "n": n, "naive": naive, "full": t_full / n, "captum": t_cap / n,
-        "incremental": t_inc / n, "mac_ratio": engine.macs_full / engine.macs_done,
+        "model": name,
+        "n": n,
+        "naive": naive,
+        "full": t_full / n,
+        "captum": t_cap / n,
+        "incremental": t_inc / n,
+        "mac_ratio": engine.macs_full / engine.macs_done,
         "diff_full": float((inc - full).abs().max()),
         "diff_captum": float((per_pixel(inc[0], stride) - cap).abs().max()),
         "scale": float(full.abs().max()),
@@ -123,19 +136,26 @@ def bench(name, stride, batch, naive_n):
 
 def table(rows, stride, batch, naive_n):
     lines = [
-        f"Occlusion maps, 224×224 coffee photo, {SIZE}×{SIZE} mask (fill 0), stride "
-        f"{stride} ({rows[0]['n']} positions measured), batch {batch}; seconds per "
-        f"lecture map = seconds per position × {LECTURE_POSITIONS:,} (stride 2). Naive "
-        f"loop: {naive_n} random positions. {platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} threads, torch {torch.__version__}; a shared CPU, "
-        "so compare ratios within a row.",
+        (
+            f"Occlusion maps, 224×224 coffee photo, {SIZE}×{SIZE} mask (fill 0), stride "
+            f"{stride} ({rows[0]['n']} positions measured), batch {batch}; seconds per "
+            f"lecture map = seconds per position × {LECTURE_POSITIONS:,} (stride 2). Naive "
+            f"loop: {naive_n} random positions. {platform.processor() or platform.machine()}, "
+            f"{torch.get_num_threads()} threads, torch {torch.__version__}; a shared CPU, "
+            "so compare ratios within a row."
+        ),
         "",
-        "| model | naive s/map | full s/map | captum s/map | incremental s/map "
-        "| vs naive | vs full | vs captum | MAC ratio | max diff vs full | vs captum | max |",
+        (
+            "| model | naive s/map | full s/map | captum s/map | incremental s/map "
+            "| vs naive | vs full | vs captum | MAC ratio | max diff vs full | vs captum | max |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        per_map = {k: r[k] * LECTURE_POSITIONS for k in ("naive", "full", "captum", "incremental")}
+        per_map = {
+            k: r[k] * LECTURE_POSITIONS
+            for k in ("naive", "full", "captum", "incremental")
+        }
         lines.append(
             f"| {r['model']} | {per_map['naive']:.0f} | {per_map['full']:.0f} | "
             f"{per_map['captum']:.0f} | {per_map['incremental']:.0f} | "
@@ -148,7 +168,9 @@ def table(rows, stride, batch, naive_n):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="stride 32, VGG16 and ResNet18")
+    parser.add_argument(
+        "--quick", action="store_true", help="stride 32, VGG16 and ResNet18"
+    )
     parser.add_argument("--stride", type=int, default=None)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--models", default="vgg16,alexnet,resnet18,efficientnet_lite0")

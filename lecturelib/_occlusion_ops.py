@@ -1,116 +1,26 @@
 """Per-layer rules of the incremental occlusion engine (:mod:`.occlusion_incremental`).
 
-A :class:`Patch` stands for a batch of activations that equal the clean image's
-activation except inside a square-ish region, one per batch item. Each rule maps the
-patches of a layer's inputs to the patch of its output, computing only that region.
-Coordinates follow Nakandala et al. (SIGMOD 2019): the *nominal* footprint is where the
-values may differ (it can reach outside the map at the borders); the *stored* region is
-the nominal one clipped to the map, moved inside it when needed, all items sharing one
-size so that a batch is one tensor.
+Each rule maps the :class:`~._occlusion_patch.Patch` of a layer's inputs to the patch
+of its output, computing only the changed region (convolutions, pooling, padding,
+element-wise layers, sums and products of two activations).
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
 
 import torch
-import torch.fx as fx
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor, fx, nn
 
-
-class Unsupported(Exception):
-    """The model cannot be run incrementally; the message says why."""
-
-
-@dataclass
-class Patch:
-    data: Tensor  # (B, C, h, w): exact values of the stored region
-    r: Tensor  # (B,) stored region's top row
-    c: Tensor  # (B,) stored region's left column
-    nr: Tensor  # (B,) nominal footprint's top row (may be < 0)
-    nc: Tensor  # (B,) nominal footprint's left column
-    nh: int  # nominal footprint's height (shared by the batch)
-    nw: int
-
-    def covers(self, clean: Tensor) -> bool:
-        return tuple(self.data.shape[-2:]) == tuple(clean.shape[-2:])
-
-
-def _grow(start, n, k, s, d, p, n_out):
-    """Output footprint of a k/s/d/p window op for an input footprint [start, start+n)."""
-    lo = -torch.div(-(start + p - (k - 1) * d), s, rounding_mode="floor")  # ceil
-    hi = torch.div(start + n - 1 + p, s, rounding_mode="floor")
-    size = max(int((hi - lo).max()) + 1, 1)
-    m = min(size, n_out)
-    return lo, size, lo.clamp(0, n_out - m), m
-
-
-def gather(x: Patch, clean: Tensor, wr, wc, ih: int, iw: int, pad: float = 0.0):
-    """(B, C, ih, iw) windows at (wr, wc) of the patched activations, ``pad`` outside.
-
-    One row gather from a table [clean pixels; patch pixels; pad], channels last.
-    """
-    dev, (hh, ww), (batch, ch, h, w) = clean.device, clean.shape[-2:], x.data.shape
-    if (ih, iw) == (h, w) and torch.equal(wr, x.r) and torch.equal(wc, x.c):
-        return x.data  # the window is the stored region (1×1 convolutions, additions)
-    r0, r1 = max(int(wr.min()), 0), min(int(wr.max()) + ih, hh)  # the band the batch reads
-    c0, c1 = max(int(wc.min()), 0), min(int(wc.max()) + iw, ww)
-    rows = wr[:, None] + torch.arange(ih, device=dev)
-    cols = wc[:, None] + torch.arange(iw, device=dev)
-    idx = (rows.clamp(r0, r1 - 1) - r0)[:, :, None] * (c1 - c0) + (cols.clamp(c0, c1 - 1) - c0)[:, None, :]
-    pr, pc = rows - x.r[:, None], cols - x.c[:, None]
-    inside = ((pr >= 0) & (pr < h))[:, :, None] & ((pc >= 0) & (pc < w))[:, None, :]
-    b = torch.arange(batch, device=dev)[:, None, None] * (h * w)
-    pidx = b + pr.clamp(0, h - 1)[:, :, None] * w + pc.clamp(0, w - 1)[:, None, :]
-    n_clean = (r1 - r0) * (c1 - c0)
-    idx = torch.where(inside, pidx + n_clean, idx)
-    if int(wr.min()) < 0 or int(wr.max()) + ih > hh or int(wc.min()) < 0 or int(wc.max()) + iw > ww:
-        valid = ((rows >= 0) & (rows < hh))[:, :, None] & ((cols >= 0) & (cols < ww))[:, None, :]
-        idx = torch.where(valid | inside, idx, n_clean + batch * h * w)
-    table = torch.cat([clean[0, :, r0:r1, c0:c1].permute(1, 2, 0).reshape(-1, ch),
-                       x.data.permute(0, 2, 3, 1).reshape(-1, ch),
-                       clean.new_full((1, ch), pad)])
-    out = table.index_select(0, idx.flatten()).view(batch, ih, iw, ch)
-    return out.permute(0, 3, 1, 2)
-
-
-def materialize(x: Patch, clean: Tensor) -> Tensor:
-    """The whole (B, C, H, W) activations: clean everywhere, the patch pasted in."""
-    if x.covers(clean):
-        return x.data
-    batch, (h, w) = x.data.shape[0], x.data.shape[-2:]
-    full = clean.expand(batch, *clean.shape[1:]).contiguous()
-    rows = (x.r[:, None] + torch.arange(h, device=clean.device))[:, :, None]
-    cols = (x.c[:, None] + torch.arange(w, device=clean.device))[:, None, :]
-    b = torch.arange(batch, device=clean.device)[:, None, None]
-    full.permute(0, 2, 3, 1)[b, rows, cols] = x.data.permute(0, 2, 3, 1)
-    return full
-
-
-def _windowed(x: Patch, clean_in, clean_out, k, s, d, p, pad, op) -> Patch:
-    hh, ww = clean_out.shape[-2:]
-    nr, nh, r, mh = _grow(x.nr, x.nh, k[0], s[0], d[0], p[0], hh)
-    nc, nw, c, mw = _grow(x.nc, x.nw, k[1], s[1], d[1], p[1], ww)
-    ih, iw = (mh - 1) * s[0] + (k[0] - 1) * d[0] + 1, (mw - 1) * s[1] + (k[1] - 1) * d[1] + 1
-    win = gather(x, clean_in, r * s[0] - p[0], c * s[1] - p[1], ih, iw, pad)
-    return Patch(op(win), r, c, nr, nc, nh, nw)
-
-
-def _union(a: Patch, b: Patch, clean_a, clean_b, fn) -> Patch:
-    """fn(a, b) for two patched activations of one shape: the union of the footprints."""
-    geo = []
-    for sa, na, sb, nb, size in ((a.nr, a.nh, b.nr, b.nh, clean_a.shape[-2]),
-                                 (a.nc, a.nw, b.nc, b.nw, clean_a.shape[-1])):
-        lo, hi = torch.minimum(sa, sb), torch.maximum(sa + na, sb + nb)
-        n = int((hi - lo).max())
-        m = min(n, size)
-        geo.append((lo, n, lo.clamp(0, size - m), m))
-    (nr, nh, r, mh), (nc, nw, c, mw) = geo
-    wa, wb = gather(a, clean_a, r, c, mh, mw), gather(b, clean_b, r, c, mh, mw)
-    return Patch(fn(wa, wb), r, c, nr, nc, nh, nw)
+from ._occlusion_patch import (  # noqa: F401 - re-exported for the engine
+    Patch,
+    Unsupported,
+    _union,
+    _windowed,
+    materialize,
+)
 
 
 def _pair(v) -> tuple[int, int]:
@@ -124,14 +34,46 @@ def _bind(n, names, defaults):
     return out
 
 
-_CONV = (("input", "weight", "bias", "stride", "padding", "dilation", "groups"),
-         {"bias": None, "stride": 1, "padding": 0, "dilation": 1, "groups": 1})
-_MAXPOOL = (("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
-             "return_indices"), {"stride": None, "padding": 0, "dilation": 1,
-                                 "ceil_mode": False, "return_indices": False})
-_AVGPOOL = (("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
-             "divisor_override"), {"stride": None, "padding": 0, "ceil_mode": False,
-                                   "count_include_pad": True, "divisor_override": None})
+_CONV = (
+    ("input", "weight", "bias", "stride", "padding", "dilation", "groups"),
+    {"bias": None, "stride": 1, "padding": 0, "dilation": 1, "groups": 1},
+)
+_MAXPOOL = (
+    (
+        "input",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "ceil_mode",
+        "return_indices",
+    ),
+    {
+        "stride": None,
+        "padding": 0,
+        "dilation": 1,
+        "ceil_mode": False,
+        "return_indices": False,
+    },
+)
+_AVGPOOL = (
+    (
+        "input",
+        "kernel_size",
+        "stride",
+        "padding",
+        "ceil_mode",
+        "count_include_pad",
+        "divisor_override",
+    ),
+    {
+        "stride": None,
+        "padding": 0,
+        "ceil_mode": False,
+        "count_include_pad": True,
+        "divisor_override": None,
+    },
+)
 _PAD = (("input", "pad", "mode", "value"), {"mode": "constant", "value": None})
 
 
@@ -141,8 +83,15 @@ def _conv_params(n, gm):
         m = gm.get_submodule(n.target)
         if type(m) is not nn.Conv2d or m.padding_mode != "zeros":
             return None
-        return {"input": n.args[0], "weight": m.weight, "bias": m.bias, "stride": m.stride,
-                "padding": m.padding, "dilation": m.dilation, "groups": m.groups}
+        return {
+            "input": n.args[0],
+            "weight": m.weight,
+            "bias": m.bias,
+            "stride": m.stride,
+            "padding": m.padding,
+            "dilation": m.dilation,
+            "groups": m.groups,
+        }
     if n.op == "call_function" and n.target in (F.conv2d, torch.conv2d):
         return _bind(n, *_CONV)
     return None
@@ -161,9 +110,19 @@ def _conv_rule(a):
             p = (0, 0)
         elif p == "same":
             p = tuple(di * (ki - 1) // 2 for ki, di in zip(k, d))
-        out = _windowed(get(a["input"]), clean[a["input"]], clean[n], k, s, d, _pair(p), 0.0,
-                        lambda x: F.conv2d(x, w, bias, s, 0, d, a["groups"]))
+        out = _windowed(
+            get(a["input"]),
+            clean[a["input"]],
+            clean[n],
+            k,
+            s,
+            d,
+            _pair(p),
+            0.0,
+            lambda x: F.conv2d(x, w, bias, s, 0, d, a["groups"]),
+        )
         return out, out.data.numel() * w[0].numel()
+
     return rule
 
 
@@ -173,15 +132,18 @@ def _pool_rule(a, kind):
     p = _pair(a["padding"])
     if kind == "max":
         d = _pair(a["dilation"])
-        op = lambda x: F.max_pool2d(x, k, s, 0, d)  # noqa: E731
+        op = lambda x: F.max_pool2d(x, k, s, 0, d)
         pad = -math.inf
     else:
         d, pad = (1, 1), 0.0
-        op = lambda x: F.avg_pool2d(x, k, s, 0, False, True, a["divisor_override"])  # noqa: E731
+        op = lambda x: F.avg_pool2d(x, k, s, 0, False, True, a["divisor_override"])
 
     def rule(n, get, clean, batch):
-        out = _windowed(get(a["input"]), clean[a["input"]], clean[n], k, s, d, p, pad, op)
+        out = _windowed(
+            get(a["input"]), clean[a["input"]], clean[n], k, s, d, p, pad, op
+        )
         return out, 0
+
     return rule
 
 
@@ -190,11 +152,25 @@ def _pool_params(n, gm):
     if n.op == "call_module":
         m = gm.get_submodule(n.target)
         if type(m) is nn.MaxPool2d and not m.return_indices:
-            return {"input": n.args[0], "kernel_size": m.kernel_size, "stride": m.stride,
-                    "padding": m.padding, "dilation": m.dilation}, "max"
-        if type(m) is nn.AvgPool2d and not m.ceil_mode and (m.count_include_pad or not any(_pair(m.padding))):
-            return {"input": n.args[0], "kernel_size": m.kernel_size, "stride": m.stride,
-                    "padding": m.padding, "divisor_override": m.divisor_override}, "avg"
+            return {
+                "input": n.args[0],
+                "kernel_size": m.kernel_size,
+                "stride": m.stride,
+                "padding": m.padding,
+                "dilation": m.dilation,
+            }, "max"
+        if (
+            type(m) is nn.AvgPool2d
+            and not m.ceil_mode
+            and (m.count_include_pad or not any(_pair(m.padding)))
+        ):
+            return {
+                "input": n.args[0],
+                "kernel_size": m.kernel_size,
+                "stride": m.stride,
+                "padding": m.padding,
+                "divisor_override": m.divisor_override,
+            }, "avg"
         return None
     if n.op != "call_function":
         return None
@@ -203,7 +179,9 @@ def _pool_params(n, gm):
         return (a, "max") if not a["return_indices"] else None
     if n.target in (F.avg_pool2d, torch._C._nn.avg_pool2d):
         a = _bind(n, *_AVGPOOL)
-        ok = not a["ceil_mode"] and (a["count_include_pad"] or not any(_pair(a["padding"])))
+        ok = not a["ceil_mode"] and (
+            a["count_include_pad"] or not any(_pair(a["padding"]))
+        )
         return (a, "avg") if ok else None
     return None
 
@@ -226,7 +204,10 @@ def _pad_amounts(n, gm):
 def _pad_rule(left, top):
     def rule(n, get, clean, batch):
         x = get(n.args[0])  # constant padding only moves the patch
-        return Patch(x.data, x.r + top, x.c + left, x.nr + top, x.nc + left, x.nh, x.nw), 0
+        return Patch(
+            x.data, x.r + top, x.c + left, x.nr + top, x.nc + left, x.nh, x.nw
+        ), 0
+
     return rule
 
 
@@ -253,6 +234,7 @@ def _pointwise_rule(gm, src):
             return None
         out = _call_with(n, gm, {src: x.data}, clean)
         return Patch(out, x.r, x.c, x.nr, x.nc, x.nh, x.nw), 0
+
     return rule
 
 
@@ -267,12 +249,15 @@ def _binary_rule(gm, dyn):
             a, b = dyn
             if not clean[a].shape == clean[b].shape == clean[n].shape:
                 return None
-            fn = lambda wa, wb: _call_with(n, gm, {a: wa, b: wb}, clean)  # noqa: E731
+            fn = lambda wa, wb: _call_with(n, gm, {a: wa, b: wb}, clean)
             return _union(get(a), get(b), clean[a], clean[b], fn), 0
-        others = [_const(v, clean) for v in (*n.args, *n.kwargs.values()) if v is not dyn[0]]
+        others = [
+            _const(v, clean) for v in (*n.args, *n.kwargs.values()) if v is not dyn[0]
+        ]
         if not all(map(_local_const, others)):
             return None
         return _pointwise_rule(gm, dyn[0])(n, get, clean, batch)
+
     return rule
 
 
@@ -283,27 +268,102 @@ def _size_rule(src):
             return shape, 0
         dim = n.args[1] if len(n.args) > 1 else n.kwargs.get("dim")
         return (shape if dim is None else shape[dim]), 0
+
     return rule
 
 
-_POINTWISE_MODULES = (nn.ReLU, nn.ReLU6, nn.Hardtanh, nn.LeakyReLU, nn.ELU, nn.SiLU,
-                      nn.GELU, nn.Sigmoid, nn.Tanh, nn.Hardswish, nn.Hardsigmoid,
-                      nn.Mish, nn.Softplus, nn.Identity)
-_POINTWISE_FUNCS = {torch.relu, torch.relu_, F.relu, F.relu6, F.hardtanh, F.leaky_relu,
-                    F.elu, torch.sigmoid, torch.tanh, F.silu, F.gelu, F.hardswish,
-                    torch.clamp, F.dropout}
-_POINTWISE_METHODS = {"relu", "relu_", "sigmoid", "sigmoid_", "tanh", "clamp", "clamp_",
-                      "contiguous", "clone"}
-_BINARY_FUNCS = {operator.add, operator.iadd, operator.sub, operator.isub, operator.mul,
-                 operator.imul, operator.truediv, torch.add, torch.sub, torch.mul}
+_POINTWISE_MODULES = (
+    nn.ReLU,
+    nn.ReLU6,
+    nn.Hardtanh,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.SiLU,
+    nn.GELU,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Mish,
+    nn.Softplus,
+    nn.Identity,
+)
+_POINTWISE_FUNCS = {
+    torch.relu,
+    torch.relu_,
+    F.relu,
+    F.relu6,
+    F.hardtanh,
+    F.leaky_relu,
+    F.elu,
+    torch.sigmoid,
+    torch.tanh,
+    F.silu,
+    F.gelu,
+    F.hardswish,
+    torch.clamp,
+    F.dropout,
+}
+_POINTWISE_METHODS = {
+    "relu",
+    "relu_",
+    "sigmoid",
+    "sigmoid_",
+    "tanh",
+    "clamp",
+    "clamp_",
+    "contiguous",
+    "clone",
+}
+_BINARY_FUNCS = {
+    operator.add,
+    operator.iadd,
+    operator.sub,
+    operator.isub,
+    operator.mul,
+    operator.imul,
+    operator.truediv,
+    torch.add,
+    torch.sub,
+    torch.mul,
+}
 _BINARY_METHODS = {"add", "add_", "sub", "sub_", "mul", "mul_"}
-_HEAD_MODULES = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.Flatten, nn.Linear,
-                 nn.Softmax, nn.LogSoftmax, nn.Dropout)
-_HEAD_FUNCS = {torch.flatten, F.adaptive_avg_pool2d, F.adaptive_max_pool2d, torch.mean,
-               F.linear, torch.softmax, F.softmax, F.log_softmax, torch.squeeze,
-               torch.sum, torch.amax, getattr}
-_HEAD_METHODS = {"view", "reshape", "flatten", "mean", "sum", "amax", "squeeze",
-                 "softmax", "log_softmax", "size", "dim"}
+_HEAD_MODULES = (
+    nn.AdaptiveAvgPool2d,
+    nn.AdaptiveMaxPool2d,
+    nn.Flatten,
+    nn.Linear,
+    nn.Softmax,
+    nn.LogSoftmax,
+    nn.Dropout,
+)
+_HEAD_FUNCS = {
+    torch.flatten,
+    F.adaptive_avg_pool2d,
+    F.adaptive_max_pool2d,
+    torch.mean,
+    F.linear,
+    torch.softmax,
+    F.softmax,
+    F.log_softmax,
+    torch.squeeze,
+    torch.sum,
+    torch.amax,
+    getattr,
+}
+_HEAD_METHODS = {
+    "view",
+    "reshape",
+    "flatten",
+    "mean",
+    "sum",
+    "amax",
+    "squeeze",
+    "softmax",
+    "log_softmax",
+    "size",
+    "dim",
+}
 
 
 def _is_pointwise(n, gm) -> bool:
@@ -316,7 +376,10 @@ def _is_pointwise(n, gm) -> bool:
         return type(m) in _POINTWISE_MODULES
     if n.op == "call_function":
         if n.target is F.dropout:
-            return _bind(n, ("input", "p", "training"), {"training": True})["training"] is False
+            return (
+                _bind(n, ("input", "p", "training"), {"training": True})["training"]
+                is False
+            )
         return n.target in _POINTWISE_FUNCS
     return n.op == "call_method" and n.target in _POINTWISE_METHODS
 
@@ -342,7 +405,8 @@ def make_rule(n, gm, dynamic):
     if _is_pointwise(n, gm):
         return _pointwise_rule(gm, first) if dyn == [first] else None
     binary = (n.op == "call_function" and n.target in _BINARY_FUNCS) or (
-        n.op == "call_method" and n.target in _BINARY_METHODS)
+        n.op == "call_method" and n.target in _BINARY_METHODS
+    )
     return _binary_rule(gm, dyn) if binary and 1 <= len(dyn) <= 2 else None
 
 

@@ -21,9 +21,9 @@ import time
 import warnings
 
 import torch
-from torch import Tensor, nn
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .hooks import preserved_state
@@ -31,14 +31,14 @@ from .plot import UNSIGNED_CMAP, new_figure, show_image, to_numpy
 from .validate import check_choice, check_float, check_images, check_int, check_target
 
 __all__ = [
-    "occlusion_sensitivity",
-    "mask_positions",
-    "map_shape",
-    "most_sensitive_square",
-    "plot_occlusion",
-    "occlusion_widget",
     "METHODS",
     "SCORES",
+    "map_shape",
+    "mask_positions",
+    "most_sensitive_square",
+    "occlusion_sensitivity",
+    "occlusion_widget",
+    "plot_occlusion",
 ]
 
 METHODS = ("auto", "full", "incremental")
@@ -58,7 +58,9 @@ def mask_positions(height: int, width: int, size: int, stride: int, device=None)
     return ys.repeat_interleave(wp), xs.repeat(hp)
 
 
-def _occluded_batch(image: Tensor, ys: Tensor, xs: Tensor, size: int, fill: float) -> Tensor:
+def _occluded_batch(
+    image: Tensor, ys: Tensor, xs: Tensor, size: int, fill: float
+) -> Tensor:
     """(B, C, H, W) copies of ``image`` (C, H, W), square b filled at (ys[b], xs[b])."""
     h, w = image.shape[-2:]
     rows = torch.arange(h, device=image.device)
@@ -151,7 +153,7 @@ def occlusion_sensitivity(
                 f"model must return (N, K) scores; got shape {tuple(clean.shape)}"
             )
         targets = check_target(target, clean.shape[1], n).tolist()
-        engine = _incremental_engine(model, images, method)
+        engine = _incremental_engine(model, method)
         bs = batch_size or (128 if engine is not None else 32)
         maps = []
         with tqdm(total=n * len(ys), desc="occlusion", disable=not progress) as bar:
@@ -166,14 +168,14 @@ def occlusion_sensitivity(
     return torch.stack(maps)
 
 
-def _incremental_engine(model, images, method):
+def _incremental_engine(model, method):
     """The incremental engine for ``model``, or None for full forward passes."""
     if method == "full":
         return None
     from .occlusion_incremental import IncrementalOcclusion, Unsupported
 
     try:
-        return IncrementalOcclusion(model, tuple(images.shape[1:]))
+        return IncrementalOcclusion(model)
     except Unsupported as why:
         warnings.warn(
             f"occlusion: incremental inference cannot handle this model ({why}); "
@@ -193,12 +195,22 @@ def _map_extent(heat, size: int, stride: int):
     """imshow extent placing entry (i, j) at the centre of its square."""
     hp, wp = heat.shape[-2:]
     c0, half = (size - 1) / 2, stride / 2
-    return (c0 - half, c0 + (wp - 1) * stride + half, c0 + (hp - 1) * stride + half, c0 - half)
+    return (
+        c0 - half,
+        c0 + (wp - 1) * stride + half,
+        c0 + (hp - 1) * stride + half,
+        c0 - half,
+    )
 
 
 def plot_occlusion(
-    image01: Tensor, maps: dict[str, Tensor], *, size: int, stride: int,
-    fill01=None, title: str | None = None,
+    image01: Tensor,
+    maps: dict[str, Tensor],
+    *,
+    size: int,
+    stride: int,
+    fill01=None,
+    title: str | None = None,
 ) -> Figure:
     """The lecture's figure for one image: original, a mask, one sensitivity map per model.
 
@@ -217,13 +229,23 @@ def plot_occlusion(
     y, x = most_sensitive_square(first, size, stride)
     masked = image01.clone()
     masked[:, y : y + size, x : x + size] = torch.as_tensor(
-        0.5 if fill01 is None else fill01, dtype=image01.dtype).view(-1, 1, 1)
-    show_image(axes[0, 1], masked, normalize=False, title=f"{size}×{size} mask at ({y}, {x})")
-    axes[0, 1].add_patch(Rectangle((x - 0.5, y - 0.5), size, size, fill=False, color="yellow"))
+        0.5 if fill01 is None else fill01, dtype=image01.dtype
+    ).view(-1, 1, 1)
+    show_image(
+        axes[0, 1], masked, normalize=False, title=f"{size}×{size} mask at ({y}, {x})"
+    )
+    axes[0, 1].add_patch(
+        Rectangle((x - 0.5, y - 0.5), size, size, fill=False, color="yellow")
+    )
     for ax, (name, heat) in zip(axes[0, 2:], maps.items()):
         ax.imshow(to_numpy(image01.permute(1, 2, 0)) * 0.35)
-        ax.imshow(to_numpy(heat), cmap=UNSIGNED_CMAP, alpha=0.7, interpolation="bilinear",
-                  extent=_map_extent(heat, size, stride))
+        ax.imshow(
+            to_numpy(heat),
+            cmap=UNSIGNED_CMAP,
+            alpha=0.7,
+            interpolation="bilinear",
+            extent=_map_extent(heat, size, stride),
+        )
         ax.set_xlim(-0.5, image01.shape[-1] - 0.5)
         ax.set_ylim(image01.shape[-2] - 0.5, -0.5)
         ax.set_axis_off()
@@ -232,8 +254,15 @@ def plot_occlusion(
 
 
 def occlusion_widget(
-    model: nn.Module, image: Tensor, target: int, *, image01: Tensor,
-    size: int = 32, stride: int = 16, method: str = "auto", name: str = "model",
+    model: nn.Module,
+    image: Tensor,
+    target: int,
+    *,
+    image01: Tensor,
+    size: int = 32,
+    stride: int = 16,
+    method: str = "auto",
+    name: str = "model",
 ):
     """Mask-size and stride sliders over :func:`occlusion_sensitivity` (notebook 05).
 
@@ -248,23 +277,34 @@ def occlusion_widget(
     from IPython.display import display
 
     side = min(image.shape[-2:])
-    size_s = widgets.IntSlider(size, min=4, max=side, step=4, description="mask size",
-                               continuous_update=False)
-    stride_s = widgets.IntSlider(stride, min=1, max=64, description="stride",
-                                 continuous_update=False)
+    size_s = widgets.IntSlider(
+        size, min=4, max=side, step=4, description="mask size", continuous_update=False
+    )
+    stride_s = widgets.IntSlider(
+        stride, min=1, max=64, description="stride", continuous_update=False
+    )
     readout, output = widgets.HTML(), widgets.Output()
 
     def redraw(_=None):
         start = time.perf_counter()
-        heat = occlusion_sensitivity(model, image, target, size=size_s.value,
-                                     stride=stride_s.value, method=method)[0]
+        heat = occlusion_sensitivity(
+            model,
+            image,
+            target,
+            size=size_s.value,
+            stride=stride_s.value,
+            method=method,
+        )[0]
         took = time.perf_counter() - start
         y, x = most_sensitive_square(heat, size_s.value, stride_s.value)
         readout.value = html.escape(
             f"mask {size_s.value}×{size_s.value}, stride {stride_s.value}: "
             f"{heat.shape[0]}×{heat.shape[1]} map in {took:.1f} s; "
-            f"largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})")
-        fig = plot_occlusion(image01, {name: heat}, size=size_s.value, stride=stride_s.value)
+            f"largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})"
+        )
+        fig = plot_occlusion(
+            image01, {name: heat}, size=size_s.value, stride=stride_s.value
+        )
         with output:
             output.clear_output(wait=True)
             display(fig)

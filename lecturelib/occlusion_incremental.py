@@ -19,12 +19,12 @@ to full forward passes.
 
 from __future__ import annotations
 
+import functools
 import operator
 
 import torch
-import torch.fx as fx
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import fx, nn
 
 from . import _occlusion_ops as ops
 from .hooks import hook_count
@@ -58,7 +58,6 @@ class IncrementalOcclusion:
     Args:
         model: the classifier, in eval mode with its parameters frozen (the caller,
             :func:`~lecturelib.occlusion.occlusion_sensitivity`, sees to it).
-        input_shape: (C, H, W) of one image.
 
     Raises:
         Unsupported: ``torch.fx`` cannot trace the model, the model carries hooks, an
@@ -66,7 +65,7 @@ class IncrementalOcclusion:
             activation has no incremental rule (the message names it).
     """
 
-    def __init__(self, model: nn.Module, input_shape: tuple[int, ...]):
+    def __init__(self, model: nn.Module):
         if hook_count(model):
             raise Unsupported("the model has hooks, which incremental inference skips")
         try:
@@ -157,6 +156,11 @@ class IncrementalOcclusion:
         raise RuntimeError("the traced graph has no output")  # pragma: no cover
 
 
+def _fetch(gm, target: str):
+    """The tensor a ``get_attr`` node reads."""
+    return functools.reduce(getattr, target.split("."), gm)
+
+
 def _fold_batch_norms(gm: fx.GraphModule) -> None:
     """Fold each eval-mode ``BatchNorm2d`` into the convolution that feeds it only.
 
@@ -171,19 +175,37 @@ def _fold_batch_norms(gm: fx.GraphModule) -> None:
             continue
         conv = bn_node.args[0]
         a = ops._conv_params(conv, gm) if isinstance(conv, fx.Node) else None
-        if a is None or len(conv.users) != 1 or len(bn_node.args) != 1 or bn_node.kwargs:
+        if (
+            a is None
+            or len(conv.users) != 1
+            or len(bn_node.args) != 1
+            or bn_node.kwargs
+        ):
             continue
-        weight, bias = (gm.get_parameter(v.target) if isinstance(v, fx.Node) else v
-                        for v in (a["weight"], a["bias"]))
-        w, b = fuse_conv_bn_weights(weight, bias, bn.running_mean, bn.running_var,
-                                    bn.eps, bn.weight, bn.bias)
+        weight, bias = (
+            _fetch(gm, v.target) if isinstance(v, fx.Node) else v
+            for v in (a["weight"], a["bias"])
+        )
+        w, b = fuse_conv_bn_weights(
+            weight, bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias
+        )
         gm.register_buffer(f"_folded_{k}_weight", w.detach())
         gm.register_buffer(f"_folded_{k}_bias", b.detach())
         with gm.graph.inserting_before(conv):
             w_node = gm.graph.get_attr(f"_folded_{k}_weight")
             b_node = gm.graph.get_attr(f"_folded_{k}_bias")
-            new = gm.graph.call_function(F.conv2d, (a["input"], w_node, b_node, a["stride"],
-                                                    a["padding"], a["dilation"], a["groups"]))
+            new = gm.graph.call_function(
+                F.conv2d,
+                (
+                    a["input"],
+                    w_node,
+                    b_node,
+                    a["stride"],
+                    a["padding"],
+                    a["dilation"],
+                    a["groups"],
+                ),
+            )
         bn_node.replace_all_uses_with(new)
         gm.graph.erase_node(bn_node)
         gm.graph.erase_node(conv)
@@ -202,17 +224,37 @@ def _dynamic_nodes(nodes, source) -> set:
     return dynamic
 
 
-_VIEWS = {"view", "reshape", "flatten", "squeeze", "unsqueeze", "permute", "transpose",
-          "contiguous", "expand", "view_as", "reshape_as"}
+_VIEWS = {
+    "view",
+    "reshape",
+    "flatten",
+    "squeeze",
+    "unsqueeze",
+    "permute",
+    "transpose",
+    "contiguous",
+    "expand",
+    "view_as",
+    "reshape_as",
+}
 
 
 def _aliases(n, gm) -> set:
     """``n`` and the nodes whose value ``n``'s value may share memory with (views)."""
     out = {n}
-    view = (n.op == "call_method" and n.target in _VIEWS) or (
-        n.op == "call_function" and n.target in (torch.flatten, torch.reshape, operator.getitem)
-    ) or (n.op == "call_module" and isinstance(
-        gm.get_submodule(n.target), (nn.Flatten, nn.Identity, nn.Dropout)))
+    view = (
+        (n.op == "call_method" and n.target in _VIEWS)
+        or (
+            n.op == "call_function"
+            and n.target in (torch.flatten, torch.reshape, operator.getitem)
+        )
+        or (
+            n.op == "call_module"
+            and isinstance(
+                gm.get_submodule(n.target), (nn.Flatten, nn.Identity, nn.Dropout)
+            )
+        )
+    )
     if (view or _inplace(n, gm)) and n.args and isinstance(n.args[0], fx.Node):
         out |= _aliases(n.args[0], gm)
     return out
@@ -223,7 +265,11 @@ def _inplace(n, gm) -> bool:
         return bool(getattr(gm.get_submodule(n.target), "inplace", False))
     if n.op == "call_function":
         return n.target in _INPLACE_FUNCS or bool(n.kwargs.get("inplace", False))
-    return n.op == "call_method" and n.target.endswith("_") and not n.target.startswith("_")
+    return (
+        n.op == "call_method"
+        and n.target.endswith("_")
+        and not n.target.startswith("_")
+    )
 
 
 def _check_inplace(n, gm) -> bool:
@@ -231,5 +277,7 @@ def _check_inplace(n, gm) -> bool:
     if not (_inplace(n, gm) and n.args and isinstance(n.args[0], fx.Node)):
         return False
     if len(n.args[0].users) > 1:
-        raise Unsupported(f"in-place {ops.describe(n, gm)} overwrites a value used elsewhere")
+        raise Unsupported(
+            f"in-place {ops.describe(n, gm)} overwrites a value used elsewhere"
+        )
     return True

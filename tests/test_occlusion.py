@@ -51,7 +51,9 @@ class ResidualNet(nn.Module):
         down = nn.Sequential(nn.Conv2d(8, 16, 1, stride=2), nn.BatchNorm2d(16))
         self.block1 = BasicBlock(8, 16, stride=2, downsample=down)
         self.block2 = Bottleneck(16, 4)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 3))
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 3)
+        )
 
     def forward(self, x):
         return self.head(self.block2(self.block1(self.stem(x))))
@@ -88,12 +90,14 @@ def naive(model, image, target, size, stride, fill=0.0):
 
 def test_full_equals_naive_loop():
     net, x = small_cnn(), torch.randn(2, 3, 19, 23)
-    got = occlusion_sensitivity(net, x, [1, 3], size=6, stride=4, fill=0.5,
-                                method="full", progress=False)
+    got = occlusion_sensitivity(
+        net, x, [1, 3], size=6, stride=4, fill=0.5, method="full", progress=False
+    )
     assert got.shape == (2, 4, 5)
     for i, t in enumerate([1, 3]):
-        torch.testing.assert_close(got[i], naive(net, x[i], t, 6, 4, 0.5),
-                                   atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(
+            got[i], naive(net, x[i], t, 6, 4, 0.5), atol=1e-5, rtol=1e-5
+        )
 
 
 @pytest.mark.parametrize("method", ["full", "incremental"])
@@ -105,8 +109,9 @@ def test_known_answer_on_a_sum_model(method):
         net[2].weight.copy_(torch.stack([torch.zeros(36), torch.ones(36)]))
         net[2].bias.zero_()
     image = torch.arange(36.0).view(1, 1, 6, 6)  # pixel (i, j) = 6i + j
-    got = occlusion_sensitivity(net, image, 1, size=2, stride=2, fill=1.0,
-                                method=method, progress=False)
+    got = occlusion_sensitivity(
+        net, image, 1, size=2, stride=2, fill=1.0, method=method, progress=False
+    )
     i, j = torch.meshgrid(torch.arange(3.0) * 2, torch.arange(3.0) * 2, indexing="ij")
     expected = 4 * ((i + 0.5) * 6 + j + 0.5) - 4 * 1.0
     torch.testing.assert_close(got[0], expected)
@@ -115,8 +120,12 @@ def test_known_answer_on_a_sum_model(method):
 @pytest.mark.parametrize("method", ["full", "incremental"])
 def test_batch_size_invariance(method):
     net, x = small_cnn(), torch.randn(1, 3, 21, 17)
-    maps = [occlusion_sensitivity(net, x, 2, size=5, stride=2, batch_size=b,
-                                  method=method, progress=False) for b in (1, 7, 1000)]
+    maps = [
+        occlusion_sensitivity(
+            net, x, 2, size=5, stride=2, batch_size=b, method=method, progress=False
+        )
+        for b in (1, 7, 1000)
+    ]
     torch.testing.assert_close(maps[0], maps[1], atol=1e-5, rtol=0)
     torch.testing.assert_close(maps[0], maps[2], atol=1e-5, rtol=0)
 
@@ -147,13 +156,22 @@ CASES = [  # (model factory, image size, mask size, stride)
 def test_incremental_equals_full(factory, hw, size, stride):
     net = factory()
     x = torch.randn(1, 3, *hw)
-    kw = dict(size=size, stride=stride, fill=0.3, progress=False, batch_size=64)
+    kw = {
+        "size": size,
+        "stride": stride,
+        "fill": 0.3,
+        "progress": False,
+        "batch_size": 64,
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no silent fallback to "full"
         inc = occlusion_sensitivity(net, x, 1, method="incremental", **kw)
     full = occlusion_sensitivity(net, x, 1, method="full", **kw)
-    assert inc.shape == full.shape == (1, (hw[0] - size) // stride + 1,
-                                       (hw[1] - size) // stride + 1)
+    assert (
+        inc.shape
+        == full.shape
+        == (1, (hw[0] - size) // stride + 1, (hw[1] - size) // stride + 1)
+    )
     assert full.abs().max() > 1e-3  # the maps are not trivially zero
     assert (inc - full).abs().max() < 1e-4
 
@@ -162,7 +180,7 @@ def test_incremental_does_less_work():
     from lecturelib.occlusion_incremental import IncrementalOcclusion
 
     net, x = small_cnn(), torch.randn(1, 3, 40, 40)
-    engine = IncrementalOcclusion(net, (3, 40, 40))
+    engine = IncrementalOcclusion(net)
     ys, xs = mask_positions(40, 40, 4, 4)
     with torch.no_grad():
         engine(x, ys, xs, 4, 0.0, 32, _NoBar())
@@ -179,7 +197,9 @@ class Upsampler(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(3, 4, 3)
         self.up = nn.Upsample(scale_factor=2)  # no incremental rule
-        self.head = nn.Sequential(nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+        self.head = nn.Sequential(
+            nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(4, 3)
+        )
 
     def forward(self, x):
         return self.head(self.up(self.conv(x)))
@@ -201,13 +221,17 @@ def test_unsupported_model_falls_back_with_a_message(factory, why):
     net, x = factory().eval(), torch.randn(1, 3, 15, 15) + 0.1
     with pytest.warns(UserWarning, match=f"incremental.*{why}"):
         inc = occlusion_sensitivity(net, x, 0, size=4, stride=3, progress=False)
-    full = occlusion_sensitivity(net, x, 0, size=4, stride=3, method="full", progress=False)
+    full = occlusion_sensitivity(
+        net, x, 0, size=4, stride=3, method="full", progress=False
+    )
     torch.testing.assert_close(inc, full)
 
 
 def test_softmax_score():
     net, x = small_cnn(), torch.randn(1, 3, 12, 12)
-    got = occlusion_sensitivity(net, x, 0, size=4, stride=4, score="softmax", progress=False)
+    got = occlusion_sensitivity(
+        net, x, 0, size=4, stride=4, score="softmax", progress=False
+    )
     p = torch.softmax(net(x), 1)[0, 0]
     occluded = x.clone()
     occluded[..., 4:8, 8:12] = 0
@@ -256,7 +280,9 @@ def test_plot_and_widget():
 
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)
     heat = occlusion_sensitivity(net, x, 1, size=8, stride=4, progress=False)[0]
-    fig = plot_occlusion(torch.rand(3, 24, 24), {"a": heat, "b": heat}, size=8, stride=4)
+    fig = plot_occlusion(
+        torch.rand(3, 24, 24), {"a": heat, "b": heat}, size=8, stride=4
+    )
     assert isinstance(fig, Figure) and len(fig.axes) == 4
     w = occlusion_widget(net, x, 1, image01=torch.rand(3, 24, 24), size=8, stride=4)
     size_slider, stride_slider = w.children[0].children
