@@ -27,7 +27,12 @@ from torch.nn import functional as F
 
 from .device import get_device, make_generator, seed_everything
 
-__all__ = ["SHIPPED_DEPTH", "SHIPPED_CHANNELS", "augment_crop_flip", "train_resnet_nopool"]
+__all__ = [
+    "SHIPPED_CHANNELS",
+    "SHIPPED_DEPTH",
+    "augment_crop_flip",
+    "train_resnet_nopool",
+]
 
 SHIPPED_DEPTH = 10
 SHIPPED_CHANNELS = 16
@@ -48,8 +53,12 @@ def augment_crop_flip(x: torch.Tensor, generator: torch.Generator) -> torch.Tens
     dy = torch.randint(0, 9, (n,), generator=generator).tolist()
     dx = torch.randint(0, 9, (n,), generator=generator).tolist()
     flip = torch.rand(n, generator=generator).lt(0.5).tolist()
-    out = torch.stack([pad[i, :, dy[i] : dy[i] + h, dx[i] : dx[i] + w] for i in range(n)])
-    idx = torch.tensor([i for i in range(n) if flip[i]], dtype=torch.long, device=x.device)
+    out = torch.stack(
+        [pad[i, :, dy[i] : dy[i] + h, dx[i] : dx[i] + w] for i in range(n)]
+    )
+    idx = torch.tensor(
+        [i for i in range(n) if flip[i]], dtype=torch.long, device=x.device
+    )
     if len(idx):
         out[idx] = out[idx].flip(-1)
     return out
@@ -86,21 +95,45 @@ def train_resnet_nopool(
     x, y = load_cifar10("train", root)
     xt, yt = load_cifar10("test", root)
     model = ResNetNoPool(depth, channels=channels).to(device or get_device())
-    fit(model, x, y, epochs=epochs, batch_size=64, lr=2e-3, weight_decay=5e-4,
-        augment=augment_crop_flip, generator=make_generator(0), schedule=True)
+    fit(
+        model,
+        x,
+        y,
+        epochs=epochs,
+        batch_size=64,
+        lr=2e-3,
+        weight_decay=5e-4,
+        augment=augment_crop_flip,
+        generator=make_generator(0),
+        schedule=True,
+    )
     acc = accuracy(model, xt, yt)
-    print(f"ResNetNoPool({depth}, channels={channels}) test accuracy: {acc:.4f} on {len(yt)} images")
+    print(
+        f"ResNetNoPool({depth}, channels={channels}) test accuracy: {acc:.4f} on {len(yt)} images"
+    )
     path = Path(DATA_DIR) / output
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    torch.save({"model": state, "config": {"depth": depth, "channels": channels},
-                "test_accuracy": acc, "n_train": len(y), "epochs": epochs}, path)
+    torch.save(
+        {
+            "model": state,
+            "config": {"depth": depth, "channels": channels},
+            "test_accuracy": acc,
+            "n_train": len(y),
+            "epochs": epochs,
+        },
+        path,
+    )
     return path
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--depth", type=int, default=SHIPPED_DEPTH,
-                        help=f"{SHIPPED_DEPTH} shipped, {LECTURE_DEPTH} in the lecture")
+    parser.add_argument(
+        "--depth",
+        type=int,
+        default=SHIPPED_DEPTH,
+        help=f"{SHIPPED_DEPTH} shipped, {LECTURE_DEPTH} in the lecture",
+    )
     parser.add_argument("--channels", type=int, default=SHIPPED_CHANNELS)
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--output", default="resnet_nopool_cifar10.pt")
@@ -108,8 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     start = time.time()
     device = torch.device(args.device) if args.device else None
-    path = train_resnet_nopool(device, depth=args.depth, channels=args.channels,
-                               epochs=args.epochs, output=args.output)
+    path = train_resnet_nopool(
+        device,
+        depth=args.depth,
+        channels=args.channels,
+        epochs=args.epochs,
+        output=args.output,
+    )
     print(f"wrote {path} in {time.time() - start:.0f} s")
 
 

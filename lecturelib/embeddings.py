@@ -5,6 +5,7 @@ t-SNE (van der Maaten & Hinton, 2008) and colours them by class: the classes, ta
 in the input space, come apart with depth. Here the picture comes with numbers:
 :func:`knn_accuracy` (leave-one-out k-NN accuracy in the 2D embedding) and
 :func:`trustworthiness` (Venna & Kaski, 2001: are the 2D neighbours true neighbours?).
+:mod:`lecturelib.embeddings_plots` draws them.
 """
 
 from __future__ import annotations
@@ -14,26 +15,22 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from .activations import input_channels
 from .hooks import preserved_state, record_activations, resolve_layer
-from .plot import new_figure, to_numpy
+from .plot import to_numpy
 from .validate import check_images, check_int
 
 __all__ = [
     "INPUT",
-    "layer_features",
-    "reduce_dims",
+    "EmbeddingCache",
     "embed",
     "knn_accuracy",
-    "trustworthiness",
-    "EmbeddingCache",
+    "layer_features",
+    "reduce_dims",
     "swiss_roll",
-    "plot_embedding",
-    "plot_embeddings",
-    "embedding_widget",
+    "trustworthiness",
 ]
 
 INPUT = "input"  # the pseudo-layer name of the images themselves
@@ -41,7 +38,11 @@ INPUT = "input"  # the pseudo-layer name of the images themselves
 
 @torch.no_grad()
 def layer_features(
-    model: nn.Module, images: Tensor, layers: str | Sequence[str], *, batch_size: int = 250
+    model: nn.Module,
+    images: Tensor,
+    layers: str | Sequence[str],
+    *,
+    batch_size: int = 250,
 ) -> dict[str, Tensor]:
     """Each layer's output, flattened to one vector per image.
 
@@ -86,7 +87,9 @@ def _threads(threads: int | None):
     return threadpool_limits(check_int("threads", threads, low=1))
 
 
-def reduce_dims(features, *, pca_dims: int = 50, seed: int = 0, threads: int | None = 1) -> np.ndarray:
+def reduce_dims(
+    features, *, pca_dims: int = 50, seed: int = 0, threads: int | None = 1
+) -> np.ndarray:
     """PCA to ``pca_dims`` dimensions when ``features`` has more (as t-SNE is usually run).
 
     Returns:
@@ -104,8 +107,13 @@ def reduce_dims(features, *, pca_dims: int = 50, seed: int = 0, threads: int | N
 
 
 def embed(
-    features, *, perplexity: float = 30.0, n_components: int = 2, pca_dims: int = 50,
-    seed: int = 0, threads: int | None = 1,
+    features,
+    *,
+    perplexity: float = 30.0,
+    n_components: int = 2,
+    pca_dims: int = 50,
+    seed: int = 0,
+    threads: int | None = 1,
 ) -> np.ndarray:
     """t-SNE embedding of ``features`` (``sklearn.manifold.TSNE``), PCA first when D is larger.
 
@@ -129,11 +137,18 @@ def embed(
     if isinstance(perplexity, bool) or not isinstance(perplexity, (int, float)):
         raise TypeError(f"perplexity must be a number; got {type(perplexity).__name__}")
     if not 0 < perplexity < n:
-        raise ValueError(f"perplexity must be in (0, {n}) (below the number of samples, {n}); got {perplexity}")
+        raise ValueError(
+            f"perplexity must be in (0, {n}) (below the number of samples, {n}); got {perplexity}"
+        )
     n_components = check_int("n_components", n_components, low=1, high=3)
     x = reduce_dims(x, pca_dims=pca_dims, seed=seed, threads=threads)
-    tsne = TSNE(n_components, perplexity=float(perplexity), init="pca", learning_rate="auto",
-                random_state=seed)
+    tsne = TSNE(
+        n_components,
+        perplexity=float(perplexity),
+        init="pca",
+        learning_rate="auto",
+        random_state=seed,
+    )
     with _threads(threads):
         return tsne.fit_transform(x).astype(np.float32)
 
@@ -152,7 +167,9 @@ def knn_accuracy(points, labels, k: int = 10) -> float:
     x = _as_array(points, "points")
     y = to_numpy(labels).astype(np.int64).ravel()
     if len(y) != len(x):
-        raise ValueError(f"labels must have one entry per point ({len(x)}); got {len(y)}")
+        raise ValueError(
+            f"labels must have one entry per point ({len(x)}); got {len(y)}"
+        )
     k = check_int("k", k, low=1, high=len(x) - 1)
     _, idx = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)
     neigh = np.stack([row[row != i][:k] for i, row in enumerate(idx)])
@@ -161,7 +178,12 @@ def knn_accuracy(points, labels, k: int = 10) -> float:
 
 
 def trustworthiness(
-    features, points, *, n_neighbors: int = 10, pca_dims: int = 50, seed: int = 0,
+    features,
+    points,
+    *,
+    n_neighbors: int = 10,
+    pca_dims: int = 50,
+    seed: int = 0,
     threads: int | None = 1,
 ) -> float:
     """``sklearn.manifold.trustworthiness`` of ``points`` w.r.t. ``features`` (PCA-reduced).
@@ -188,13 +210,23 @@ class EmbeddingCache:
         runs: number of t-SNE runs made so far.
     """
 
-    def __init__(self, features: dict[str, Tensor], labels, *, k: int = 10, pca_dims: int = 50,
-                 seed: int = 0, threads: int | None = 1):
+    def __init__(
+        self,
+        features: dict[str, Tensor],
+        labels,
+        *,
+        k: int = 10,
+        pca_dims: int = 50,
+        seed: int = 0,
+        threads: int | None = 1,
+    ):
         if not features:
             raise ValueError("features must hold at least one layer")
         sizes = {len(f) for f in features.values()} | {len(labels)}
         if len(sizes) != 1:
-            raise ValueError(f"every layer's features and labels must have the same N; got {sorted(sizes)}")
+            raise ValueError(
+                f"every layer's features and labels must have the same N; got {sorted(sizes)}"
+            )
         self.features, self.labels = dict(features), to_numpy(labels).astype(np.int64)
         self.k, self.pca_dims, self.seed, self.threads = k, pca_dims, seed, threads
         self._reduced: dict[str, np.ndarray] = {}
@@ -208,38 +240,64 @@ class EmbeddingCache:
     def get(self, layer: str, perplexity: float = 30.0) -> dict:
         """``{"points": (N, 2), "knn": float, "trust": float}`` for one layer and perplexity."""
         if layer not in self.features:
-            raise ValueError(f"layer {layer!r} has no features here; valid: {', '.join(self.layers)}")
+            raise ValueError(
+                f"layer {layer!r} has no features here; valid: {', '.join(self.layers)}"
+            )
         key = (layer, float(perplexity))
         if key not in self._store:
             if layer not in self._reduced:
-                self._reduced[layer] = reduce_dims(self.features[layer], pca_dims=self.pca_dims,
-                                                   seed=self.seed, threads=self.threads)
+                self._reduced[layer] = reduce_dims(
+                    self.features[layer],
+                    pca_dims=self.pca_dims,
+                    seed=self.seed,
+                    threads=self.threads,
+                )
             x = self._reduced[layer]
-            points = embed(x, perplexity=perplexity, pca_dims=self.pca_dims, seed=self.seed,
-                           threads=self.threads)
+            points = embed(
+                x,
+                perplexity=perplexity,
+                pca_dims=self.pca_dims,
+                seed=self.seed,
+                threads=self.threads,
+            )
             self.runs += 1
             self._store[key] = {
                 "points": points,
                 "knn": knn_accuracy(points, self.labels, self.k),
-                "trust": trustworthiness(x, points, n_neighbors=self.k, threads=self.threads),
+                "trust": trustworthiness(
+                    x, points, n_neighbors=self.k, threads=self.threads
+                ),
             }
         return self._store[key]
 
-    def compute(self, layers: Sequence[str] | None = None, perplexity: float = 30.0) -> dict[str, dict]:
+    def compute(
+        self, layers: Sequence[str] | None = None, perplexity: float = 30.0
+    ) -> dict[str, dict]:
         """:meth:`get` for several layers (all by default), with a progress bar."""
         from tqdm.auto import tqdm
 
         names = self.layers if layers is None else list(layers)
-        return {n: self.get(n, perplexity) for n in tqdm(names, desc=f"t-SNE (perplexity {perplexity:g})")}
+        return {
+            n: self.get(n, perplexity)
+            for n in tqdm(names, desc=f"t-SNE (perplexity {perplexity:g})")
+        }
 
     def table(self, perplexity: float = 30.0):
         """``pandas.DataFrame``: k-NN accuracy and trustworthiness per computed layer."""
         import pandas as pd
 
-        rows = {n: {"dims": self.features[n].shape[1], f"{self.k}-NN accuracy": r["knn"],
-                    "trustworthiness": r["trust"]}
-                for (n, p), r in self._store.items() if p == float(perplexity)}
-        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("layer").round(3)
+        rows = {
+            n: {
+                "dims": self.features[n].shape[1],
+                f"{self.k}-NN accuracy": r["knn"],
+                "trustworthiness": r["trust"],
+            }
+            for (n, p), r in self._store.items()
+            if p == float(perplexity)
+        }
+        return (
+            pd.DataFrame.from_dict(rows, orient="index").rename_axis("layer").round(3)
+        )
 
 
 def swiss_roll(n: int = 1000, *, noise_std: float = 1.0, seed: int = 0):
@@ -257,75 +315,3 @@ def swiss_roll(n: int = 1000, *, noise_std: float = 1.0, seed: int = 0):
     noise = np.random.default_rng(seed).normal(0, noise_std, (n, 1))
     x = np.hstack([x3, noise]).astype(np.float32)
     return x, t.astype(np.float32), np.stack([t, x3[:, 1]], 1).astype(np.float32)
-
-
-def plot_embedding(points, labels, *, class_names: Sequence[str] | None = None, title: str = "",
-                   ax=None, continuous: bool = False, size: float = 3.5) -> Figure:
-    """Scatter a 2D embedding, coloured by class (tab10) or by a continuous value."""
-    if ax is None:
-        _, axes = new_figure(1, 1, size=size)
-        ax = axes[0, 0]
-    p, y = _as_array(points, "points"), to_numpy(labels).ravel()
-    if continuous:
-        ax.scatter(p[:, 0], p[:, 1], c=y, cmap="viridis", s=4)
-    else:
-        for c in np.unique(y):
-            name = class_names[int(c)] if class_names is not None else str(int(c))
-            m = y == c
-            ax.scatter(p[m, 0], p[m, 1], s=4, color=f"C{int(c) % 10}", label=name)
-    ax.set_xticks([]), ax.set_yticks([])
-    ax.set_title(title)
-    return ax.figure
-
-
-def plot_embeddings(results: dict[str, dict], labels, *, class_names=None, ncols: int = 3,
-                    size: float = 3.2) -> Figure:
-    """One panel per layer of :meth:`EmbeddingCache.compute`, titled with its numbers."""
-    nrows = -(-len(results) // ncols)
-    fig, axes = new_figure(nrows, min(ncols, len(results)), size=size)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, (name, r) in zip(axes.flat, results.items()):
-        ax.set_axis_on()
-        plot_embedding(r["points"], labels, class_names=class_names, ax=ax,
-                       title=f"{name}\n10-NN acc {r['knn']:.2f}, trust {r['trust']:.2f}")
-    handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside right center", markerscale=3, fontsize=7)
-    return fig
-
-
-def embedding_widget(cache: EmbeddingCache, *, class_names=None,
-                     perplexities: Sequence[float] = (5, 10, 30, 50, 100)):
-    """A layer slider and a perplexity slider over an :class:`EmbeddingCache`.
-
-    Returns:
-        ``ipywidgets.VBox``: ``children[0]`` = HBox(layer SelectionSlider, perplexity
-        SelectionSlider), ``children[1]`` = HTML readout (k-NN accuracy,
-        trustworthiness, t-SNE runs so far), ``children[2]`` = Output with the scatter.
-    """
-    import ipywidgets as W
-    from IPython.display import display
-
-    n = len(cache.labels)
-    options = [p for p in perplexities if p < n]
-    layer = W.SelectionSlider(options=cache.layers, value=cache.layers[-1], description="layer",
-                              continuous_update=False)
-    perp = W.SelectionSlider(options=options, value=30 if 30 in options else options[0],
-                             description="perplexity", continuous_update=False)
-    readout, out = W.HTML(), W.Output()
-
-    def redraw(_=None):
-        r = cache.get(layer.value, perp.value)
-        readout.value = (f"<b>{layer.value}</b>, perplexity {perp.value}: {cache.k}-NN accuracy "
-                         f"{r['knn']:.3f}, trustworthiness {r['trust']:.3f} ({cache.runs} t-SNE runs so far)")
-        fig = plot_embedding(r["points"], cache.labels, class_names=class_names,
-                             title=f"{layer.value} (perplexity {perp.value})", size=4.5)
-        fig.axes[0].legend(markerscale=3, fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
-        out.clear_output(wait=True)
-        with out:
-            display(fig)
-
-    layer.observe(redraw, names="value")
-    perp.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([layer, perp]), readout, out])

@@ -24,15 +24,15 @@ from .validate import check_choice, check_int
 
 __all__ = [
     "NORMALIZE",
-    "conv_layers",
-    "resolve_conv",
     "compute_filters",
-    "tile_filters",
+    "conv_layers",
     "filter_smoothness",
-    "plot_mosaic",
-    "plot_filters",
-    "plot_random_vs_learned",
     "filters_widget",
+    "plot_filters",
+    "plot_mosaic",
+    "plot_random_vs_learned",
+    "resolve_conv",
+    "tile_filters",
 ]
 
 NORMALIZE = ("each", "all", "signed")
@@ -55,7 +55,9 @@ def resolve_conv(model: nn.Module, layer: int | str = 0) -> tuple[str, nn.Conv2d
     if isinstance(layer, str):
         if layer not in names:
             shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
-            raise ValueError(f"layer {layer!r} is not a convolution of the model; valid: {shown}")
+            raise ValueError(
+                f"layer {layer!r} is not a convolution of the model; valid: {shown}"
+            )
         return layer, dict(model.named_modules())[layer]
     layer = check_int("layer", layer, low=-len(names), high=len(names) - 1)
     name = names[layer]
@@ -72,7 +74,9 @@ def _indices(arg: str, value, size: int, what: str) -> list[int]:
     out = [int(v) for v in value]
     bad = [v for v in out if not 0 <= v < size]
     if bad:
-        raise ValueError(f"{arg} index {bad[0]} out of range [0, {size - 1}] ({size} {what})")
+        raise ValueError(
+            f"{arg} index {bad[0]} out of range [0, {size - 1}] ({size} {what})"
+        )
     return out
 
 
@@ -91,7 +95,9 @@ def compute_filters(
     name, conv = resolve_conv(model, layer)
     w = conv.weight.detach()
     f = _indices("filters", filters, w.shape[0], f"filters in {name}")
-    c = _indices("channels", channels, w.shape[1], f"input channels per filter in {name}")
+    c = _indices(
+        "channels", channels, w.shape[1], f"input channels per filter in {name}"
+    )
     return w[f][:, c].float().cpu().clone()
 
 
@@ -110,8 +116,12 @@ def _scale(tiles: Tensor, normalize: str) -> Tensor:
 
 
 def tile_filters(
-    weights: Tensor, *, rgb: bool = False, ncols: int | None = None,
-    normalize: str = "each", pad: int = 1,
+    weights: Tensor,
+    *,
+    rgb: bool = False,
+    ncols: int | None = None,
+    normalize: str = "each",
+    pad: int = 1,
 ) -> Tensor:
     """Lay filters out in one mosaic, the lecture's way.
 
@@ -166,30 +176,44 @@ def filter_smoothness(weights: Tensor) -> Tensor:
         (F,) mean over channels of the correlation between each weight and its right and
         lower neighbours (weights centred per channel); constant channels count as 0.
     """
-    if not isinstance(weights, Tensor) or weights.dim() != 4 or min(weights.shape[-2:]) < 2:
+    if (
+        not isinstance(weights, Tensor)
+        or weights.dim() != 4
+        or min(weights.shape[-2:]) < 2
+    ):
         raise ValueError("weights must be a (F, C, kh, kw) tensor with kh, kw >= 2")
     w = weights - weights.mean((2, 3), keepdim=True)
-    prod = (w[..., 1:, :] * w[..., :-1, :]).sum((2, 3)) + (w[..., 1:] * w[..., :-1]).sum((2, 3))
+    prod = (w[..., 1:, :] * w[..., :-1, :]).sum((2, 3)) + (
+        w[..., 1:] * w[..., :-1]
+    ).sum((2, 3))
     norm = (w[..., 1:, :] ** 2).sum((2, 3)) + (w[..., :, 1:] ** 2).sum((2, 3))
-    corr = torch.where(norm > 1e-12, prod / norm.clamp_min(1e-12), torch.zeros_like(norm))
+    corr = torch.where(
+        norm > 1e-12, prod / norm.clamp_min(1e-12), torch.zeros_like(norm)
+    )
     return corr.mean(1)
 
 
-def plot_mosaic(mosaic: Tensor, *, title: str | None = None, ax=None, size: float = 4.0) -> Figure:
+def plot_mosaic(
+    mosaic: Tensor, *, title: str | None = None, ax=None, size: float = 4.0
+) -> Figure:
     """Draw a mosaic of :func:`tile_filters`: grey, signed (:data:`SIGNED_CMAP`) or RGB."""
     import matplotlib
 
     if ax is None:
         h, w = mosaic.shape[-2:]
         scale = size / max(h, w)
-        fig = Figure(figsize=(max(w * scale, 2.5), h * scale + 0.4), layout="constrained")
+        fig = Figure(
+            figsize=(max(w * scale, 2.5), h * scale + 0.4), layout="constrained"
+        )
         ax = fig.subplots()
     a = to_numpy(mosaic)
     if a.ndim == 3:
         ax.imshow(np.transpose(a, (1, 2, 0)).clip(0, 1))
     else:
         signed = np.nanmin(a) < 0
-        cmap = matplotlib.colormaps[SIGNED_CMAP if signed else "gray"].with_extremes(bad="white")
+        cmap = matplotlib.colormaps[SIGNED_CMAP if signed else "gray"].with_extremes(
+            bad="white"
+        )
         ax.imshow(a, cmap=cmap, vmin=-1 if signed else 0, vmax=1)
     ax.set_axis_off()
     if title:
@@ -204,30 +228,48 @@ def _describe(model: nn.Module, layer) -> str:
 
 
 def plot_filters(
-    model: nn.Module, layer: int | str = 0, *, filters=None, channels=None,
-    rgb: bool = False, normalize: str = "each", size: float = 4.0,
+    model: nn.Module,
+    layer: int | str = 0,
+    *,
+    filters=None,
+    channels=None,
+    rgb: bool = False,
+    normalize: str = "each",
+    size: float = 4.0,
 ) -> Figure:
     """Draw a convolution's filters (see :func:`compute_filters` and :func:`tile_filters`)."""
     w = compute_filters(model, layer, filters=filters, channels=channels)
     title = _describe(model, layer) + (" (RGB)" if rgb else "")
     if w.shape[1] > 1 and not rgb:
         title += f" — each filter: its {w.shape[1]} input-channel kernels side by side"
-    return plot_mosaic(tile_filters(w, rgb=rgb, normalize=normalize), title=title, size=size)
+    return plot_mosaic(
+        tile_filters(w, rgb=rgb, normalize=normalize), title=title, size=size
+    )
 
 
 def plot_random_vs_learned(
-    random_model: nn.Module, trained_model: nn.Module, layer: int | str = 0, *,
-    filters=None, channels=None, size: float = 4.0,
+    random_model: nn.Module,
+    trained_model: nn.Module,
+    layer: int | str = 0,
+    *,
+    filters=None,
+    channels=None,
+    size: float = 4.0,
 ) -> Figure:
     """The same layer before (random initialisation) and after training, side by side."""
     fig, axes = new_figure(1, 2, size=size)
-    for ax, model, what in ((axes[0, 0], random_model, "random"), (axes[0, 1], trained_model, "learned")):
+    for ax, model, what in (
+        (axes[0, 0], random_model, "random"),
+        (axes[0, 1], trained_model, "learned"),
+    ):
         w = compute_filters(model, layer, filters=filters, channels=channels)
         plot_mosaic(tile_filters(w), title=f"{what} — {_describe(model, layer)}", ax=ax)
     return fig
 
 
-def filters_widget(model: nn.Module, *, layers: Sequence[str] | None = None, max_shown: int = 32):
+def filters_widget(
+    model: nn.Module, *, layers: Sequence[str] | None = None, max_shown: int = 32
+):
     """A layer chooser and a filter-index slider over ``model``'s convolutions.
 
     Returns:
@@ -242,7 +284,9 @@ def filters_widget(model: nn.Module, *, layers: Sequence[str] | None = None, max
     for name in names:
         resolve_conv(model, name)
     dropdown = W.Dropdown(options=names, value=names[0], description="layer")
-    slider = W.IntSlider(value=0, min=0, max=0, description="filter", continuous_update=False)
+    slider = W.IntSlider(
+        value=0, min=0, max=0, description="filter", continuous_update=False
+    )
     readout, out = W.HTML(), W.Output()
 
     def redraw(_=None):
@@ -250,15 +294,28 @@ def filters_widget(model: nn.Module, *, layers: Sequence[str] | None = None, max
         slider.max = conv.weight.shape[0] - 1
         k = min(slider.value, slider.max)
         w = compute_filters(model, name, filters=k)[0]
-        readout.value = (f"<b>{_describe(model, name)}</b> — filter {k}: weights in "
-                         f"[{w.min():.3f}, {w.max():.3f}], norm {w.norm():.3f}")
+        readout.value = (
+            f"<b>{_describe(model, name)}</b> — filter {k}: weights in "
+            f"[{w.min():.3f}, {w.max():.3f}], norm {w.norm():.3f}"
+        )
         fig, axes = new_figure(1, 2, size=3.5)
-        shown = compute_filters(model, name, filters=range(min(max_shown, slider.max + 1)),
-                                channels=range(min(max_shown, w.shape[0])))
-        plot_mosaic(tile_filters(shown), title=f"{name}: first {len(shown)} filters", ax=axes[0, 0])
+        shown = compute_filters(
+            model,
+            name,
+            filters=range(min(max_shown, slider.max + 1)),
+            channels=range(min(max_shown, w.shape[0])),
+        )
+        plot_mosaic(
+            tile_filters(shown),
+            title=f"{name}: first {len(shown)} filters",
+            ax=axes[0, 0],
+        )
         rgb = w.shape[0] == 3
-        plot_mosaic(tile_filters(w[None], rgb=rgb) if rgb else tile_filters(w[:, None]),
-                    title=f"filter {k}" + (" (RGB)" if rgb else " per input channel"), ax=axes[0, 1])
+        plot_mosaic(
+            tile_filters(w[None], rgb=rgb) if rgb else tile_filters(w[:, None]),
+            title=f"filter {k}" + (" (RGB)" if rgb else " per input channel"),
+            ax=axes[0, 1],
+        )
         out.clear_output(wait=True)
         with out:
             display(fig)

@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from lecturelib import activations as A
+from lecturelib import activations_plots as AP
 from lecturelib.hooks import hook_count
 from lecturelib.models import ImagePreprocess, LeNet
 
@@ -21,12 +22,23 @@ def test_recorded_equals_manual_forward():
     x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(1))
     acts = A.compute_activations(model, x, ["conv1", "relu2", "fc2"])
     conv1 = F.conv2d(x, model.conv1.weight, model.conv1.bias)
-    relu2 = F.relu(F.max_pool2d(F.conv2d(F.relu(F.max_pool2d(conv1, 3)), model.conv2.weight,
-                                         model.conv2.bias), 2))
+    relu2 = F.relu(
+        F.max_pool2d(
+            F.conv2d(
+                F.relu(F.max_pool2d(conv1, 3)), model.conv2.weight, model.conv2.bias
+            ),
+            2,
+        )
+    )
     assert torch.allclose(acts["conv1"], conv1, atol=1e-6)
     assert torch.allclose(acts["relu2"], relu2, atol=1e-6)
     assert torch.allclose(acts["fc2"], model(x), atol=1e-6)
-    assert acts["conv1"].shape == (5, 32, 24, 24) and acts["relu2"].shape == (5, 64, 2, 2)
+    assert acts["conv1"].shape == (5, 32, 24, 24) and acts["relu2"].shape == (
+        5,
+        64,
+        2,
+        2,
+    )
 
 
 def test_batch_size_invariance_and_no_side_effects():
@@ -60,7 +72,9 @@ def test_channel_scores_and_ranking_known_values():
     peak = A.channel_scores(model, x, "1", reduce="max")
     assert torch.allclose(peak[0], torch.tensor([2.0, 0.0, 8.0]))
     table = A.ranking_table(mean, ["bright", "dark", "dot"], top=2)
-    assert table.loc[0, "1st"] == "bright (2.00)" and table.loc[0, "2nd"] == "dot (0.50)"
+    assert (
+        table.loc[0, "1st"] == "bright (2.00)" and table.loc[0, "2nd"] == "dot (0.50)"
+    )
     assert table.loc[1, "1st"] == "dark (3.00)" and table.loc[1, "spread"] == 3.0
 
 
@@ -81,7 +95,9 @@ def test_top_predictions_hand_set():
         model[0].bias.zero_()
         model[2].weight.copy_(torch.tensor([[0.0], [1.0], [2.0]]))
         model[2].bias.zero_()
-    preds = A.top_predictions(model, torch.full((1, 1, 1, 1), 1.0), ["a", "b", "c"], k=2)
+    preds = A.top_predictions(
+        model, torch.full((1, 1, 1, 1), 1.0), ["a", "b", "c"], k=2
+    )
     p = torch.tensor([0.0, 1.0, 2.0]).softmax(0)
     assert [c for c, _ in preds[0]] == ["c", "b"]
     assert preds[0][0][1] == pytest.approx(float(p[2]))
@@ -103,16 +119,25 @@ def test_plots():
     model = _lenet()
     x = torch.rand(2, 1, 28, 28)
     acts = A.compute_activations(model, x, [n for n, _ in model.named_children()])
-    assert isinstance(A.plot_layer_activations(x, acts, index=1), Figure)
-    assert isinstance(A.plot_channels(x[0], acts["conv1"][0], [0, 5], layer="conv1"), Figure)
+    assert isinstance(AP.plot_layer_activations(x, acts, index=1), Figure)
+    assert isinstance(
+        AP.plot_channels(x[0], acts["conv1"][0], [0, 5], layer="conv1"), Figure
+    )
 
 
 def test_widget_slider_adds_no_hooks():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 6, 3), nn.ReLU(),
-                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 5)).eval()
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 3),
+        nn.ReLU(),
+        nn.Conv2d(4, 6, 3),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(6, 5),
+    ).eval()
     prep = ImagePreprocess((0.5,) * 3, (0.25,) * 3, size=16, resize=16)
-    w = A.activations_widget(model, prep, list("vwxyz"), photo="coffee", n_random=3)
+    w = AP.activations_widget(model, prep, list("vwxyz"), photo="coffee", n_random=3)
     layer, unit = w.children[1].children
     assert layer.options == ("1", "3") and unit.max == 5
     hooks, before = hook_count(model), w.children[2].value
@@ -125,7 +150,9 @@ def test_widget_slider_adds_no_hooks():
 
 
 def test_best_share_and_class_purity_known_values():
-    scores = torch.tensor([[4.0, 3.0, 2.0, 1.0], [0.0, 6.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    scores = torch.tensor(
+        [[4.0, 3.0, 2.0, 1.0], [0.0, 6.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    )
     share = A.best_share(scores)
     assert share[0] == pytest.approx(0.4) and share[1] == 0.75 and torch.isnan(share[2])
     labels = torch.tensor([3, 3, 1, 3])

@@ -6,6 +6,7 @@ import torch
 from matplotlib.figure import Figure
 
 from lecturelib import embeddings as E
+from lecturelib import embeddings_plots as EP
 from lecturelib.hooks import hook_count
 from lecturelib.models import LeNet
 
@@ -13,7 +14,9 @@ from lecturelib.models import LeNet
 def _blobs(n_per: int = 20, dims: int = 5, gap: float = 50.0):
     """Three tight, far-apart Gaussian blobs: trivially separable."""
     rng = np.random.default_rng(0)
-    x = np.concatenate([rng.normal(gap * c, 1.0, (n_per, dims)) for c in range(3)]).astype(np.float32)
+    x = np.concatenate(
+        [rng.normal(gap * c, 1.0, (n_per, dims)) for c in range(3)]
+    ).astype(np.float32)
     return x, np.repeat(np.arange(3), n_per)
 
 
@@ -28,10 +31,14 @@ def test_layer_features_match_manual_forward_and_batching():
     assert f["relu1"].shape == (9, 32 * 8 * 8)
     model.eval()
     with torch.no_grad():
-        manual = torch.relu(torch.nn.functional.max_pool2d(model.conv1(x), 3)).flatten(1)
+        manual = torch.relu(torch.nn.functional.max_pool2d(model.conv1(x), 3)).flatten(
+            1
+        )
         out = model(x)
     model.train()
-    assert torch.allclose(f["relu1"], manual, atol=1e-6) and torch.allclose(f["fc2"], out, atol=1e-5)
+    assert torch.allclose(f["relu1"], manual, atol=1e-6) and torch.allclose(
+        f["fc2"], out, atol=1e-5
+    )
     g = E.layer_features(model, x, ["relu1"], batch_size=9)
     assert torch.allclose(g["relu1"], f["relu1"], atol=1e-6)
     assert hook_count(model) == hooks and model.training
@@ -92,14 +99,17 @@ def test_bad_input():
 
 def test_cache_computes_once_and_widget():
     x, y = _blobs()
-    feats = {"far": torch.from_numpy(x), "noise": torch.randn(60, 5, generator=torch.Generator().manual_seed(0))}
+    feats = {
+        "far": torch.from_numpy(x),
+        "noise": torch.randn(60, 5, generator=torch.Generator().manual_seed(0)),
+    }
     cache = E.EmbeddingCache(feats, y, k=5)
     first = cache.get("far", 10)
     assert cache.get("far", 10) is first and cache.runs == 1
     assert first["knn"] == 1.0 and first["trust"] > 0.9
     table = cache.table(10)
     assert table.loc["far", "5-NN accuracy"] == 1.0
-    w = E.embedding_widget(cache, perplexities=(5, 10, 100))
+    w = EP.embedding_widget(cache, perplexities=(5, 10, 100))
     layer, perp = w.children[0].children
     assert perp.options == (5, 10)  # 100 is not below 60 samples
     assert cache.runs == 2 and "noise" in w.children[1].value  # the last layer first
@@ -112,7 +122,7 @@ def test_cache_computes_once_and_widget():
     layer.value = "noise"  # noise at 10: new
     perp.value = 5  # noise at 5: seen when the widget opened
     assert cache.runs == 4
-    assert isinstance(E.plot_embeddings(cache.compute(["far"], 10), y), Figure)
+    assert isinstance(EP.plot_embeddings(cache.compute(["far"], 10), y), Figure)
 
 
 def test_swiss_roll():
@@ -130,13 +140,19 @@ def test_shipped_resnet_checkpoint_is_small_and_accurate():
     path = DATA_DIR / "resnet_nopool_cifar10.pt"
     assert path.stat().st_size < 1_000_000
     meta = torch.load(path, map_location="cpu", weights_only=True)
-    assert meta["config"] == {"depth": 10, "channels": 16} and meta["test_accuracy"] > 0.5
+    assert (
+        meta["config"] == {"depth": 10, "channels": 16} and meta["test_accuracy"] > 0.5
+    )
     try:
         images, labels = load_cifar10("test")
     except FileNotFoundError as err:
-        pytest.skip(f"no CIFAR-10 here (set LECTURELIB_CIFAR10 to an ImageFolder copy): {err}")
+        pytest.skip(
+            f"no CIFAR-10 here (set LECTURELIB_CIFAR10 to an ImageFolder copy): {err}"
+        )
     model = load_resnet_nopool()
     assert model.depth == 10 and len(model.blocks) == 4
     # every 5th test image (1,000, all classes): chance is 0.10, the checkpoint ~0.56
     acc = accuracy(model, images[::5], labels[::5])
-    assert acc > 0.50, f"shipped ResNetNoPool reaches only {acc:.3f} on the CIFAR-10 test split"
+    assert acc > 0.50, (
+        f"shipped ResNetNoPool reaches only {acc:.3f} on the CIFAR-10 test split"
+    )

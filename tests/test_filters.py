@@ -17,12 +17,14 @@ def _hand_set() -> nn.Sequential:
         model[2].weight.copy_(torch.arange(72.0).view(4, 2, 3, 3))
     return model
 
+
 def test_conv_layers_and_resolve():
     model = _hand_set()
     assert F.conv_layers(model) == ["0", "2"]
     assert F.resolve_conv(model, 1)[0] == "2"
     assert F.resolve_conv(model, "0")[1] is model[0]
     assert F.conv_layers(LeNet()) == ["conv1", "conv2"]
+
 
 def test_compute_filters_values_and_selection():
     model = _hand_set()
@@ -36,6 +38,7 @@ def test_compute_filters_values_and_selection():
     # a copy: changing it leaves the model alone
     w += 1
     assert model[0].weight[0, 0, 0, 0].item() == 0.0
+
 
 def test_tile_grey_grid_layout_and_values():
     w = torch.arange(72.0).view(4, 2, 3, 3)
@@ -55,16 +58,22 @@ def test_tile_grey_grid_layout_and_values():
     assert wide.shape == (3, 4 * (2 * 4 - 1) + 3 * 2)
     assert torch.allclose(wide[:, 9:12], ramp) and torch.isnan(wide[:, 7:9]).all()
 
+
 def test_tile_single_channel_wraps_and_rgb():
     w = torch.randn(32, 1, 5, 5)
     m = F.tile_filters(w, pad=1)
     assert m.shape == (4 * 6 - 1, 8 * 6 - 1)  # 32 filters in the lecture's 4 × 8
-    assert torch.allclose(m[6:11, 0:5], (w[8, 0] - w[8, 0].min()) / (w[8, 0].max() - w[8, 0].min()))
+    assert torch.allclose(
+        m[6:11, 0:5], (w[8, 0] - w[8, 0].min()) / (w[8, 0].max() - w[8, 0].min())
+    )
     rgb = F.tile_filters(_hand_set()[0].weight.detach(), rgb=True, ncols=2, pad=0)
     assert rgb.shape == (3, 2, 4)
     # each RGB filter scaled as a whole: filter 1 holds 12…23 → (v - 12) / 11
-    assert torch.allclose(rgb[:, :, 2:], torch.arange(12.0, 24.0).view(3, 2, 2).sub(12) / 11)
+    assert torch.allclose(
+        rgb[:, :, 2:], torch.arange(12.0, 24.0).view(3, 2, 2).sub(12) / 11
+    )
     assert not torch.isnan(rgb).any()
+
 
 def test_bad_input_messages():
     model = _hand_set()
@@ -81,9 +90,12 @@ def test_bad_input_messages():
     with pytest.raises(ValueError, match="normalize"):
         F.tile_filters(torch.zeros(4, 2, 3, 3), normalize="minmax")
 
+
 def test_plots_and_widget():
     model = LeNet()
-    assert isinstance(F.plot_filters(model, "conv2", filters=range(4), channels=range(4)), Figure)
+    assert isinstance(
+        F.plot_filters(model, "conv2", filters=range(4), channels=range(4)), Figure
+    )
     assert isinstance(F.plot_random_vs_learned(LeNet(), model, 0), Figure)
     w = F.filters_widget(model)
     dropdown, slider = w.children[0].children
@@ -95,8 +107,12 @@ def test_plots_and_widget():
 
 
 def test_filter_smoothness_known_values():
-    ramp = torch.arange(16.0).view(1, 1, 4, 4)  # a plane: neighbours strongly correlated
-    checker = (torch.arange(4).view(4, 1) + torch.arange(4)).remainder(2).float() * 2 - 1
+    ramp = torch.arange(16.0).view(
+        1, 1, 4, 4
+    )  # a plane: neighbours strongly correlated
+    checker = (torch.arange(4).view(4, 1) + torch.arange(4)).remainder(
+        2
+    ).float() * 2 - 1
     flat = torch.ones(1, 1, 4, 4)
     s = F.filter_smoothness(torch.cat([ramp, checker.view(1, 1, 4, 4), flat]))
     assert s[0] > 0.5 and s[1] == pytest.approx(-1.0) and s[2] == 0.0

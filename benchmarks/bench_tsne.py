@@ -1,0 +1,128 @@
+"""Per-layer t-SNE of LeNet's layers on MNIST digits: times and quality, in one run.
+
+Compares, on the same PCA-50 features of each layer (perplexity 30):
+
+* scikit-learn ``TSNE`` with its default threads (every core: what a user gets);
+* ours, :func:`lecturelib.embeddings.embed`: scikit-learn ``TSNE`` on one thread;
+* openTSNE (Poličar et al., 2019), one thread, when installed (``pip install openTSNE``).
+
+Beside each time: the 10-NN accuracy in the embedding and its trustworthiness.
+
+    python benchmarks/bench_tsne.py           # 5,000 digits, 5 layers
+    python benchmarks/bench_tsne.py --quick   # 1,000 digits, 2 layers (< 1 minute)
+
+Writes the Markdown table to ``benchmarks/results/tsne.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lecturelib import embeddings as E
+from lecturelib.data import load_mnist
+from lecturelib.models import load_lenet
+
+
+def _sklearn(x: np.ndarray, threads: int | None) -> np.ndarray:
+    return E.embed(x, perplexity=30, threads=threads)
+
+
+def _opentsne(x: np.ndarray) -> np.ndarray:
+    from openTSNE import TSNE
+
+    return np.asarray(
+        TSNE(perplexity=30, n_jobs=1, random_state=0, verbose=False).fit(x)
+    )
+
+
+def _methods() -> dict:
+    methods = {
+        "scikit-learn, default threads": lambda x: _sklearn(x, None),
+        "ours: scikit-learn, 1 thread": lambda x: _sklearn(x, 1),
+    }
+    try:
+        import openTSNE  # noqa: F401
+
+        methods["openTSNE, 1 thread"] = _opentsne
+    except ImportError:
+        print(
+            "openTSNE is not installed: its column is left out (pip install openTSNE)"
+        )
+    return methods
+
+
+def _digits(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.cat([load_mnist("test")[0], load_mnist("train")[0]])
+    y = torch.cat([load_mnist("test")[1], load_mnist("train")[1]])
+    return x[:n], y[:n]
+
+
+def run(n: int, layers: list[str]) -> str:
+    x, y = _digits(n)
+    feats = E.layer_features(load_lenet(), x, layers)
+    methods = _methods()
+    rows, totals = [], dict.fromkeys(methods, 0.0)
+    for layer in layers:
+        reduced = E.reduce_dims(feats[layer])
+        cells = []
+        for name, method in methods.items():
+            start = time.perf_counter()
+            points = method(reduced)
+            seconds = time.perf_counter() - start
+            totals[name] += seconds
+            knn = E.knn_accuracy(points, y)
+            trust = E.trustworthiness(reduced, points)
+            cells.append(f"{seconds:.1f} s · {knn:.3f} · {trust:.3f}")
+            print(
+                f"{layer:6s} {name:32s} {seconds:6.1f} s  10-NN {knn:.3f}  trust {trust:.3f}"
+            )
+        rows.append(
+            f"| {layer} ({feats[layer].shape[1]} dims) | " + " | ".join(cells) + " |"
+        )
+    base = totals["scikit-learn, default threads"]
+    ratio = " | ".join(f"**{t:.1f} s** (×{base / t:.2f})" for t in totals.values())
+    header = "| layer | " + " | ".join(methods) + " |"
+    lines = [
+        f"# Per-layer t-SNE, {len(y)} MNIST digits, LeNet layers (perplexity 30, PCA to 50)",
+        "",
+        (
+            f"Machine: {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} cores (shared with other jobs while measured), "
+            f"torch {torch.__version__}."
+        ),
+        "Each cell: time · 10-NN accuracy in 2D · trustworthiness (k = 10).",
+        "",
+        header,
+        "|" + "---|" * (len(methods) + 1),
+        *rows,
+        f"| **total** (speed-up vs scikit-learn default) | {ratio} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 digits, 2 layers")
+    args = parser.parse_args()
+    n, layers = (
+        (1000, ["input", "fc1"])
+        if args.quick
+        else (5000, ["input", "conv1", "conv2", "fc1", "fc2"])
+    )
+    table = run(n, layers)
+    print(table)
+    out = Path(__file__).parent / "results" / "tsne.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(table)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
