@@ -156,3 +156,18 @@ def test_shipped_resnet_checkpoint_is_small_and_accurate():
     assert acc > 0.50, (
         f"shipped ResNetNoPool reaches only {acc:.3f} on the CIFAR-10 test split"
     )
+
+
+def test_recipe_augmentation_is_a_padded_crop_or_its_mirror():
+    from torch.nn.functional import pad
+
+    from lecturelib.cifar_recipe import augment_crop_flip
+
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8) + 1
+    out = augment_crop_flip(x, torch.Generator().manual_seed(0))
+    again = augment_crop_flip(x, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and torch.equal(out, again)
+    for i in range(2):
+        padded = pad(x[i], (4, 4, 4, 4))
+        crops = [padded[:, dy : dy + 8, dx : dx + 8] for dy in range(9) for dx in range(9)]
+        assert any(torch.equal(out[i], c) or torch.equal(out[i], c.flip(-1)) for c in crops)
