@@ -29,6 +29,8 @@ __all__ = [
     "first_change",
     "sphere_test",
     "confidences",
+    "input_gradient_norm",
+    "plot_saturation",
     "label_table",
     "plot_attack",
 ]
@@ -159,6 +161,39 @@ def confidences(model: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, t
         p = model(images).softmax(1)
     conf, labels = p.max(1)
     return labels, conf
+
+
+def input_gradient_norm(
+    model: nn.Module, images: torch.Tensor, labels, *, loss: str = "ce"
+) -> torch.Tensor:
+    """‖∂loss/∂x‖ per image (N,), for the attack's ``loss`` ("ce" or "margin").
+
+    For the cross-entropy, ∂CE/∂z = softmax(z) − e_y has norm ≤ √2 (1 − p_y): on a
+    saturated softmax (p_y ≈ 1) the input gradient vanishes, whatever the margin.
+    """
+    images = check_images(images)
+    check_choice("loss", loss, LOSSES)
+    with preserved_state(model), torch.enable_grad():
+        x = images.detach().clone().requires_grad_(True)
+        logits = model(x)
+        y = check_target(labels, logits.shape[1], len(x)).to(x.device)
+        (grad,) = torch.autograd.grad(_attack_loss(logits, y, loss), x)
+    return grad.flatten(1).norm(dim=1).cpu()
+
+
+def plot_saturation(confidence: torch.Tensor, grad_norms: dict[str, torch.Tensor]) -> Figure:
+    """Input-gradient norm against 1 − p(label), log–log, one series per loss."""
+    fig, axes = new_figure(1, 1, size=3.6)
+    ax = axes[0, 0]
+    gap = (1 - confidence.double()).clamp_min(1e-9).numpy()
+    for name, norms in grad_norms.items():
+        ax.scatter(gap, norms.double().clamp_min(1e-12).numpy(), s=6, label=name, alpha=0.6)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("1 − softmax probability of the label")
+    ax.set_ylabel("‖∂loss/∂x‖")
+    ax.legend()
+    return fig
 
 
 def label_table(

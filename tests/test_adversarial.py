@@ -3,6 +3,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from lecturelib import adversarial
 from lecturelib.adversarial import (
     adversarial_attack,
     confidences,
@@ -165,3 +166,14 @@ def test_fooling_bad_inputs(lenet):
         fooling_search(lenet, 3, population=1)
     with pytest.raises(ValueError, match="target"):
         fooling_search(lenet, 10, generations=1, progress=False)
+
+
+def test_input_gradient_norm_closed_form():
+    w = torch.tensor([[2.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
+    x = torch.tensor([[1.0, 0.0, 0.5, 0.2]]).view(1, 1, 2, 2)
+    model = linear_model(w)
+    p = (w @ x.flatten()).softmax(0)
+    expected_ce = (w.T @ (p - torch.tensor([1.0, 0.0]))).norm()
+    torch.testing.assert_close(adversarial.input_gradient_norm(model, x, 0)[0], expected_ce)
+    margin = adversarial.input_gradient_norm(model, x, 0, loss="margin")[0]
+    torch.testing.assert_close(margin, (w[0] - w[1]).norm())
