@@ -25,14 +25,14 @@ from .validate import check_choice, check_float, check_images, check_int, check_
 __all__ = [
     "LOSSES",
     "adversarial_attack",
-    "relative_perturbation",
-    "first_change",
-    "sphere_test",
     "confidences",
+    "first_change",
     "input_gradient_norm",
-    "plot_saturation",
     "label_table",
     "plot_attack",
+    "plot_saturation",
+    "relative_perturbation",
+    "sphere_test",
 ]
 
 LOSSES = ("ce", "margin")
@@ -81,7 +81,11 @@ def adversarial_attack(
         history = []
         with torch.no_grad():
             first = model(x)
-        y = first.argmax(1) if labels is None else check_target(labels, first.shape[1], len(x))
+        y = (
+            first.argmax(1)
+            if labels is None
+            else check_target(labels, first.shape[1], len(x))
+        )
         y = y.to(x.device)
         optimizer = torch.optim.SGD([x], lr=lr)
         for _ in tqdm(range(steps), desc="attack", disable=not progress, leave=False):
@@ -95,7 +99,9 @@ def adversarial_attack(
     return x.detach(), torch.stack(history)
 
 
-def relative_perturbation(images: torch.Tensor, adversarial: torch.Tensor) -> torch.Tensor:
+def relative_perturbation(
+    images: torch.Tensor, adversarial: torch.Tensor
+) -> torch.Tensor:
     """‖x − x̌‖ / ‖x‖ per image, (N,): the lecture reports it in percent."""
     diff = (adversarial - images).flatten(1).norm(dim=1)
     return diff / images.flatten(1).norm(dim=1).clamp_min(1e-12)
@@ -145,7 +151,9 @@ def sphere_test(
     counts = torch.zeros(len(images), dtype=torch.long)
     with preserved_state(model):
         labels = model(images).argmax(1)
-        for i in tqdm(range(len(images)), desc="sphere", disable=not progress, leave=False):
+        for i in tqdm(
+            range(len(images)), desc="sphere", disable=not progress, leave=False
+        ):
             for start in range(0, n, batch_size):
                 m = min(batch_size, n - start)
                 d = _directions(images.shape[1:], m, generator, images.device)
@@ -155,7 +163,9 @@ def sphere_test(
 
 
 @torch.no_grad()
-def confidences(model: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def confidences(
+    model: nn.Module, images: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(labels, probabilities)`` (N,) of the model's top class, in eval mode."""
     with preserved_state(model):
         p = model(images).softmax(1)
@@ -181,13 +191,17 @@ def input_gradient_norm(
     return grad.flatten(1).norm(dim=1).cpu()
 
 
-def plot_saturation(confidence: torch.Tensor, grad_norms: dict[str, torch.Tensor]) -> Figure:
+def plot_saturation(
+    confidence: torch.Tensor, grad_norms: dict[str, torch.Tensor]
+) -> Figure:
     """Input-gradient norm against 1 − p(label), log–log, one series per loss."""
     fig, axes = new_figure(1, 1, size=3.6)
     ax = axes[0, 0]
     gap = (1 - confidence.double()).clamp_min(1e-9).numpy()
     for name, norms in grad_norms.items():
-        ax.scatter(gap, norms.double().clamp_min(1e-12).numpy(), s=6, label=name, alpha=0.6)
+        ax.scatter(
+            gap, norms.double().clamp_min(1e-12).numpy(), s=6, label=name, alpha=0.6
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("1 − softmax probability of the label")
@@ -235,15 +249,25 @@ def plot_attack(
     rel = relative_perturbation(images, adversarial)
     fig, axes = new_figure(len(images), 3, size=2.2)
     for i in range(len(images)):
-        show_image(axes[i, 0], to_image(images[i]), normalize=False,
-                   title=titles[i] if titles else "original")
-        show_image(axes[i, 1], to_image(adversarial[i]), normalize=False,
-                   title=adversarial_titles[i] if adversarial_titles else "adversarial")
+        show_image(
+            axes[i, 0],
+            to_image(images[i]),
+            normalize=False,
+            title=titles[i] if titles else "original",
+        )
+        show_image(
+            axes[i, 1],
+            to_image(adversarial[i]),
+            normalize=False,
+            title=adversarial_titles[i] if adversarial_titles else "adversarial",
+        )
         diff = adversarial[i] - images[i]
         title = f"difference ×{magnify:g}\n‖x−x̌‖/‖x‖ = {100 * rel[i]:.2f}%"
         if diff.shape[0] == 1:
             show_map(axes[i, 2], diff[0], signed=True, title=title)
         else:
             scale = (to_image(adversarial[i]) - to_image(images[i])) * magnify
-            show_image(axes[i, 2], (0.5 + scale).clamp(0, 1), normalize=False, title=title)
+            show_image(
+                axes[i, 2], (0.5 + scale).clamp(0, 1), normalize=False, title=title
+            )
     return fig

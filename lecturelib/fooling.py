@@ -35,8 +35,12 @@ def _offspring(parents, fitness, n, rate, std, generator) -> torch.Tensor:
     device = parents.device
     pick = torch.randint(len(parents), (2, n, 2), generator=generator).to(device)
     # tournament of two: the fitter of two random parents, twice
-    a = torch.where(fitness[pick[0, :, 0]] >= fitness[pick[0, :, 1]], pick[0, :, 0], pick[0, :, 1])
-    b = torch.where(fitness[pick[1, :, 0]] >= fitness[pick[1, :, 1]], pick[1, :, 0], pick[1, :, 1])
+    a = torch.where(
+        fitness[pick[0, :, 0]] >= fitness[pick[0, :, 1]], pick[0, :, 0], pick[0, :, 1]
+    )
+    b = torch.where(
+        fitness[pick[1, :, 0]] >= fitness[pick[1, :, 1]], pick[1, :, 0], pick[1, :, 1]
+    )
     shape = (n, *parents.shape[1:])
     mix = (torch.rand(shape, generator=generator) < 0.5).to(device)
     children = torch.where(mix, parents[a], parents[b])
@@ -92,9 +96,13 @@ def fooling_search(
             raise ValueError(f"target must be in [0, {n_out - 1}]; got {target}")
         fit = _fitness(model, pop, target, to_input, batch_size)
         history = [fit.max().item()]
-        for _ in tqdm(range(generations), desc="evolve", disable=not progress, leave=False):
+        for _ in tqdm(
+            range(generations), desc="evolve", disable=not progress, leave=False
+        ):
             order = fit.argsort(descending=True)
-            kids = _offspring(pop, fit, population - elite, mutation_rate, mutation_std, generator)
+            kids = _offspring(
+                pop, fit, population - elite, mutation_rate, mutation_std, generator
+            )
             kid_fit = _fitness(model, kids, target, to_input, batch_size)
             pop = torch.cat([pop[order[:elite]], kids])
             fit = torch.cat([fit[order[:elite]], kid_fit])

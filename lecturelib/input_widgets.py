@@ -13,17 +13,28 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from .adversarial import adversarial_attack, first_change, plot_attack, relative_perturbation
+from .adversarial import (
+    adversarial_attack,
+    first_change,
+    plot_attack,
+    relative_perturbation,
+)
 from .device import make_generator
 from .fooling import fooling_search
 from .maximize import display_normalize, make_objectives, maximize_response
 from .plot import new_figure, show_image
 
-__all__ = ["plot_optimized", "maximize_widget", "attack_widget", "fooling_widget"]
+__all__ = ["attack_widget", "fooling_widget", "maximize_widget", "plot_optimized"]
 
 
-def plot_optimized(image: torch.Tensor, history: torch.Tensor, *, title: str = "",
-                   ylabel: str = "objective", normalize: bool = True) -> Figure:
+def plot_optimized(
+    image: torch.Tensor,
+    history: torch.Tensor,
+    *,
+    title: str = "",
+    ylabel: str = "objective",
+    normalize: bool = True,
+) -> Figure:
     """An optimised image (min–max normalised, or as is in [0, 1]) and its curve."""
     fig, axes = new_figure(1, 2, size=2.6)
     shown = display_normalize(image[None])[0] if normalize else image.clamp(0, 1)
@@ -61,9 +72,17 @@ def _panel(controls: list, compute: Callable[[], tuple[Figure, str]]):
     return box
 
 
-def maximize_widget(model: nn.Module, choices: dict, *, classes: Sequence[str] | None = None,
-                    size: int = 28, steps: int = 50, prior_weight: float = 1.0,
-                    lr: float = 0.1, seed: int = 0):
+def maximize_widget(
+    model: nn.Module,
+    choices: dict,
+    *,
+    classes: Sequence[str] | None = None,
+    size: int = 28,
+    steps: int = 50,
+    prior_weight: float = 1.0,
+    lr: float = 0.1,
+    seed: int = 0,
+):
     """Pick an objective (class, channel or unit), steps and prior weight; see x*.
 
     Args:
@@ -75,44 +94,77 @@ def maximize_widget(model: nn.Module, choices: dict, *, classes: Sequence[str] |
     import ipywidgets as W
 
     which = W.Dropdown(options=list(choices), description="maximise")
-    n = W.IntSlider(value=steps, min=1, max=max(500, steps), description="steps",
-                    continuous_update=False)
-    prior = W.FloatSlider(value=prior_weight, min=0.0, max=5.0, step=0.1,
-                          description="prior", continuous_update=False)
+    n = W.IntSlider(
+        value=steps,
+        min=1,
+        max=max(500, steps),
+        description="steps",
+        continuous_update=False,
+    )
+    prior = W.FloatSlider(
+        value=prior_weight,
+        min=0.0,
+        max=5.0,
+        step=0.1,
+        description="prior",
+        continuous_update=False,
+    )
 
     def compute():
         spec = choices[which.value]
-        x, h = maximize_response(model, spec, steps=n.value, lr=lr, size=size,
-                                 prior_weight=prior.value, classes=classes,
-                                 generator=make_generator(seed), progress=False)
+        x, h = maximize_response(
+            model,
+            spec,
+            steps=n.value,
+            lr=lr,
+            size=size,
+            prior_weight=prior.value,
+            classes=classes,
+            generator=make_generator(seed),
+            progress=False,
+        )
         with torch.no_grad():
             p = model(x).softmax(1)[0]
         top = int(p.argmax())
         name = classes[top] if classes is not None else str(top)
         label = make_objectives(spec, classes)[0].label(classes)
-        text = (f"<b>{label}</b>: objective {h[0, 0]:.3g} → {h[-1, 0]:.3g} in "
-                f"{n.value} steps; the model predicts <b>{name}</b> (p = {p[top]:.2f})")
+        text = (
+            f"<b>{label}</b>: objective {h[0, 0]:.3g} → {h[-1, 0]:.3g} in "
+            f"{n.value} steps; the model predicts <b>{name}</b> (p = {p[top]:.2f})"
+        )
         return plot_optimized(x[0], h[:, 0], title=which.value), text
 
     return _panel([which, n, prior], compute)
 
 
-def attack_widget(model: nn.Module, images: torch.Tensor, names: Sequence[str],
-                  classes: Sequence[str], *, to_image=None, steps: int = 15,
-                  lr: float = 0.1):
+def attack_widget(
+    model: nn.Module,
+    images: torch.Tensor,
+    names: Sequence[str],
+    classes: Sequence[str],
+    *,
+    to_image=None,
+    steps: int = 15,
+    lr: float = 0.1,
+):
     """Pick an image, steps, step size and loss (ce/margin); see the attack's result."""
     import ipywidgets as W
 
     which = W.Dropdown(options=list(range(len(images))), description="image")
     which.options = [(str(name), i) for i, name in enumerate(names)]
-    n = W.IntSlider(value=steps, min=1, max=100, description="steps", continuous_update=False)
-    rate = W.FloatLogSlider(value=lr, base=10, min=-3, max=1, description="lr",
-                            continuous_update=False)
+    n = W.IntSlider(
+        value=steps, min=1, max=100, description="steps", continuous_update=False
+    )
+    rate = W.FloatLogSlider(
+        value=lr, base=10, min=-3, max=1, description="lr", continuous_update=False
+    )
     loss = W.ToggleButtons(options=["ce", "margin"], description="loss")
 
     def compute():
         x = images[which.value : which.value + 1]
-        adv, hist = adversarial_attack(model, x, steps=n.value, lr=rate.value, loss=loss.value)
+        adv, hist = adversarial_attack(
+            model, x, steps=n.value, lr=rate.value, loss=loss.value
+        )
         rel = 100 * relative_perturbation(x, adv)[0]
         k = int(first_change(hist)[0])
         a, b = classes[int(hist[0, 0])], classes[int(hist[-1, 0])]
@@ -123,25 +175,55 @@ def attack_widget(model: nn.Module, images: torch.Tensor, names: Sequence[str],
     return _panel([which, n, rate, loss], compute)
 
 
-def fooling_widget(model: nn.Module, classes: Sequence[str], *, targets: Sequence[int],
-                   shape=(1, 28, 28), to_input=None, population: int = 32,
-                   generations: int = 50, seed: int = 0):
+def fooling_widget(
+    model: nn.Module,
+    classes: Sequence[str],
+    *,
+    targets: Sequence[int],
+    shape=(1, 28, 28),
+    to_input=None,
+    population: int = 32,
+    generations: int = 50,
+    seed: int = 0,
+):
     """Pick a target class, population and generations; evolve a fooling image."""
     import ipywidgets as W
 
     which = W.Dropdown(options=[(classes[t], t) for t in targets], description="class")
-    pop = W.IntSlider(value=population, min=4, max=256, description="population",
-                      continuous_update=False)
-    gens = W.IntSlider(value=generations, min=1, max=1000, description="generations",
-                       continuous_update=False)
+    pop = W.IntSlider(
+        value=population,
+        min=4,
+        max=256,
+        description="population",
+        continuous_update=False,
+    )
+    gens = W.IntSlider(
+        value=generations,
+        min=1,
+        max=1000,
+        description="generations",
+        continuous_update=False,
+    )
 
     def compute():
-        best, hist = fooling_search(model, which.value, shape=shape, population=pop.value,
-                                    generations=gens.value, to_input=to_input,
-                                    generator=make_generator(seed), progress=False)
+        best, hist = fooling_search(
+            model,
+            which.value,
+            shape=shape,
+            population=pop.value,
+            generations=gens.value,
+            to_input=to_input,
+            generator=make_generator(seed),
+            progress=False,
+        )
         name = classes[which.value]
-        fig = plot_optimized(best, hist, title=f"{name}: p = {hist[-1]:.3f}",
-                             ylabel=f"best p({name})", normalize=False)
+        fig = plot_optimized(
+            best,
+            hist,
+            title=f"{name}: p = {hist[-1]:.3f}",
+            ylabel=f"best p({name})",
+            normalize=False,
+        )
         return fig, f"p(<b>{name}</b>) = {hist[0]:.3f} → <b>{hist[-1]:.3f}</b>"
 
     return _panel([which, pop, gens], compute)

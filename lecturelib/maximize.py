@@ -27,9 +27,9 @@ __all__ = [
     "MultiScaleEdgeEnergy",
     "Objective",
     "class_index",
+    "display_normalize",
     "make_objectives",
     "maximize_response",
-    "display_normalize",
 ]
 
 
@@ -58,7 +58,9 @@ class MultiScaleEdgeEnergy(nn.Module):
         u = x.reshape(n * c, 1, *x.shape[2:])
         energy = x.new_zeros(n * c)
         while min(u.shape[-2:]) > 5:
-            blurry = F.conv2d(F.pad(u, (2, 2, 2, 2), mode="replicate"), self.kernel.to(u))
+            blurry = F.conv2d(
+                F.pad(u, (2, 2, 2, 2), mode="replicate"), self.kernel.to(u)
+            )
             energy = energy + (u - blurry).flatten(1).pow(2).sum(1)
             u = F.avg_pool2d(u, kernel_size=2, ceil_mode=True)
         return energy.view(n, c).sum(1)
@@ -256,7 +258,10 @@ def _recording(model: nn.Module, layers: list[str], need_output: bool):
 
         return hook
 
-    with record_activations(model, layers, detach=False) as acts, contextlib.ExitStack() as stack:
+    with (
+        record_activations(model, layers, detach=False) as acts,
+        contextlib.ExitStack() as stack,
+    ):
         if not need_output:
             for name in layers:
                 module = resolve_layer(model, name)[1]

@@ -46,7 +46,9 @@ def linear_model(weight, bias=None):
 
 def test_one_step_is_the_closed_form_ce_ascent():
     # z = W x: ∂CE/∂x = Wᵀ(softmax(z) − e_y), and SGD on −CE adds lr times it.
-    w = torch.tensor([[1.0, 2.0, 0.0, -1.0], [0.5, -1.0, 1.0, 0.0], [0.0, 0.0, -2.0, 1.0]])
+    w = torch.tensor(
+        [[1.0, 2.0, 0.0, -1.0], [0.5, -1.0, 1.0, 0.0], [0.0, 0.0, -2.0, 1.0]]
+    )
     x = torch.tensor([[0.2, -0.1, 0.3, 0.4]]).view(1, 1, 2, 2)
     adv, history = adversarial_attack(linear_model(w), x, 0, steps=1, lr=0.5)
     p = (w @ x.flatten()).softmax(0)
@@ -66,7 +68,7 @@ def test_label_history_shape_and_first_row(lenet, digits):
 
 def test_attack_flips_least_confident_digits(lenet, digits):
     images, labels = digits[0][:8], digits[1][:8]
-    adv, history = adversarial_attack(lenet, images, labels)  # lecture: 15 × lr 0.1
+    _adv, history = adversarial_attack(lenet, images, labels)  # lecture: 15 × lr 0.1
     assert (history[-1] != labels).all()
     assert ((first_change(history) >= 1) & (first_change(history) <= 15)).all()
 
@@ -74,7 +76,7 @@ def test_attack_flips_least_confident_digits(lenet, digits):
 def test_saturated_ce_barely_moves_while_margin_flips(lenet, digits):
     images, labels = digits[0][-5:], digits[1][-5:]  # the most confident
     adv_ce, h_ce = adversarial_attack(lenet, images, labels)
-    adv_m, h_m = adversarial_attack(lenet, images, labels, loss="margin")
+    _adv_m, h_m = adversarial_attack(lenet, images, labels, loss="margin")
     assert relative_perturbation(images, adv_ce).max() < 1e-2
     assert (h_ce[-1] == labels).all()
     assert (h_m[-1] != labels).all()
@@ -100,8 +102,9 @@ def test_sphere_test_closed_form_on_a_hyperplane():
     x = torch.zeros(2, 1, 4, 4)
     x[0, 0, 0, 0] = 0.5  # distance 0.5 to the boundary
     x[1, 0, 0, 0] = 1e-6  # (almost) on the boundary: about half change
-    counts = sphere_test(model, x, torch.tensor([0.4, 0.4]), n=1000,
-                         generator=make_generator(0))
+    counts = sphere_test(
+        model, x, torch.tensor([0.4, 0.4]), n=1000, generator=make_generator(0)
+    )
     assert counts[0] == 0
     assert 400 < counts[1] < 600
     assert sphere_test(model, x[:1], 5.0, n=200, generator=make_generator(0))[0] > 0
@@ -109,8 +112,9 @@ def test_sphere_test_closed_form_on_a_hyperplane():
 
 def test_sphere_test_is_seeded_and_batched(lenet, digits):
     x = digits[0][:2]
-    run = lambda seed, bs: sphere_test(lenet, x, 6.0, n=300, batch_size=bs,  # noqa: E731
-                                       generator=make_generator(seed))
+    run = lambda seed, bs: sphere_test(
+        lenet, x, 6.0, n=300, batch_size=bs, generator=make_generator(seed)
+    )
     a, b, c = run(0, 300), run(0, 64), run(1, 300)
     assert torch.equal(a, b)
     assert a.sum() > 0 and not torch.equal(a, c)
@@ -150,7 +154,7 @@ def test_table_and_figure(lenet, digits):
 
 
 def test_fooling_search_is_seeded_and_climbs(lenet):
-    kw = dict(population=16, generations=15, progress=False)
+    kw = {"population": 16, "generations": 15, "progress": False}
     best, history = fooling_search(lenet, 3, generator=make_generator(0), **kw)
     again, history2 = fooling_search(lenet, 3, generator=make_generator(0), **kw)
     assert torch.equal(best, again) and torch.equal(history, history2)
@@ -174,6 +178,8 @@ def test_input_gradient_norm_closed_form():
     model = linear_model(w)
     p = (w @ x.flatten()).softmax(0)
     expected_ce = (w.T @ (p - torch.tensor([1.0, 0.0]))).norm()
-    torch.testing.assert_close(adversarial.input_gradient_norm(model, x, 0)[0], expected_ce)
+    torch.testing.assert_close(
+        adversarial.input_gradient_norm(model, x, 0)[0], expected_ce
+    )
     margin = adversarial.input_gradient_norm(model, x, 0, loss="margin")[0]
     torch.testing.assert_close(margin, (w[0] - w[1]).norm())

@@ -26,7 +26,7 @@ def test_maximize_widget_readout_follows_the_choice(lenet):
 
 
 def test_attack_widget_readout_changes_with_the_loss(lenet):
-    images, labels = load_mnist("test")
+    images, _labels = load_mnist("test")
     w = attack_widget(lenet, images[:3], ["a", "b", "c"], DIGITS)
     ce = w.readout.value
     w.controls[3].value = "margin"

@@ -64,10 +64,12 @@ def test_maximize_raises_channel_and_unit(lenet):
 def test_maximize_is_batch_invariant_and_leaves_model_as_is(lenet):
     lenet.train()
     before = hook_count(lenet)
-    together, h2 = maximize_response(lenet, [1, ("conv1", 4)], steps=5, size=28,
-                                     init_std=0.0, progress=False)
-    alone, h1 = maximize_response(lenet, ("conv1", 4), steps=5, size=28,
-                                  init_std=0.0, progress=False)
+    together, h2 = maximize_response(
+        lenet, [1, ("conv1", 4)], steps=5, size=28, init_std=0.0, progress=False
+    )
+    alone, h1 = maximize_response(
+        lenet, ("conv1", 4), steps=5, size=28, init_std=0.0, progress=False
+    )
     torch.testing.assert_close(together[1:], alone, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(h2[:, 1], h1[:, 0], atol=1e-4, rtol=1e-4)
     assert lenet.training and hook_count(lenet) == before
@@ -77,7 +79,7 @@ def test_maximize_is_batch_invariant_and_leaves_model_as_is(lenet):
 
 def test_prior_weight_lowers_edge_energy(lenet):
     h = MultiScaleEdgeEnergy()
-    kw = dict(steps=30, size=28, generator=make_generator(1), progress=False)
+    kw = {"steps": 30, "size": 28, "generator": make_generator(1), "progress": False}
     noisy, _ = maximize_response(lenet, 2, prior_weight=0.0, **kw)
     smooth, _ = maximize_response(lenet, 2, prior_weight=1.0, **kw)
     assert h(smooth).item() < h(noisy).item()
