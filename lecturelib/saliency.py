@@ -25,12 +25,12 @@ from .plot import new_figure, show_image, show_map
 from .validate import check_float, check_images, check_int, check_target
 
 __all__ = [
-    "saliency",
-    "smoothgrad",
     "compute_heatmap",
     "compute_smoothness",
     "plot_saliency",
+    "saliency",
     "saliency_widget",
+    "smoothgrad",
 ]
 
 
@@ -38,7 +38,9 @@ def _scores(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
     """Sum over the batch of each row's target logit (one backward gives every row's)."""
     out = model(x)
     if out.dim() != 2:
-        raise ValueError(f"model must return (N, classes) scores; got shape {tuple(out.shape)}")
+        raise ValueError(
+            f"model must return (N, classes) scores; got shape {tuple(out.shape)}"
+        )
     check_target(target, out.shape[1], out.shape[0])
     return out.gather(1, target.to(out.device).view(-1, 1)).sum()
 
@@ -56,7 +58,9 @@ def _resolve_target(model: nn.Module, images: Tensor, target) -> Tensor:
     if t.numel() == 1:
         t = t.expand(n_images)
     if t.numel() != n_images:
-        raise ValueError(f"target must have one entry per image ({n_images}); got {t.numel()}")
+        raise ValueError(
+            f"target must have one entry per image ({n_images}); got {t.numel()}"
+        )
     return t.to(images.device).clone()
 
 
@@ -128,7 +132,9 @@ def smoothgrad(
     chunks = torch.split(copies, batch_size)
     with preserved_state(model):
         target = _resolve_target(model, x0, target)
-        for idx in tqdm(chunks, desc="SmoothGrad", disable=not progress or len(chunks) < 2):
+        for idx in tqdm(
+            chunks, desc="SmoothGrad", disable=not progress or len(chunks) < 2
+        ):
             eps = torch.stack([_noise(x0.shape[1:], generator, x0.device) for _ in idx])
             x = (x0[idx] + scale[idx].view(-1, 1, 1, 1) * eps).requires_grad_(True)
             (grad,) = torch.autograd.grad(_scores(model, x, target[idx]), x)
@@ -136,7 +142,9 @@ def smoothgrad(
     return total / n
 
 
-def compute_heatmap(attribution: Tensor, *, reduce: str = "abs_sum", clip: float = 0.99) -> Tensor:
+def compute_heatmap(
+    attribution: Tensor, *, reduce: str = "abs_sum", clip: float = 0.99
+) -> Tensor:
     """Display map (N, H, W) of an attribution (N, C, H, W), scaled to [0, 1] per image.
 
     Args:
@@ -154,7 +162,9 @@ def compute_heatmap(attribution: Tensor, *, reduce: str = "abs_sum", clip: float
     elif reduce == "sum":
         m = attribution.sum(1)
     else:
-        raise ValueError(f"unknown reduce {reduce!r}; choose one of ['abs_sum', 'abs_max', 'sum']")
+        raise ValueError(
+            f"unknown reduce {reduce!r}; choose one of ['abs_sum', 'abs_max', 'sum']"
+        )
     top = torch.quantile(m.abs().flatten(1).float(), clip, dim=1).clamp_min(1e-12)
     low = -1.0 if reduce == "sum" else 0.0
     return (m / top.view(-1, 1, 1)).clamp(low, 1.0).detach()
@@ -207,11 +217,26 @@ def saliency_widget(
         (an HTML widget) states the settings and the maps' mean absolute value.
     """
     style = {"description_width": "initial"}
-    pick = widgets.Dropdown(options=list(zip(names, range(len(names)))), description="image")
-    s = widgets.FloatSlider(value=sigma, min=0.0, max=1.0, step=0.05, continuous_update=False,
-                            description="σ / (max − min)", style=style)
-    k = widgets.IntSlider(value=n, min=1, max=max_n, continuous_update=False,
-                          description="n copies", style=style)
+    pick = widgets.Dropdown(
+        options=list(zip(names, range(len(names)))), description="image"
+    )
+    s = widgets.FloatSlider(
+        value=sigma,
+        min=0.0,
+        max=1.0,
+        step=0.05,
+        continuous_update=False,
+        description="σ / (max − min)",
+        style=style,
+    )
+    k = widgets.IntSlider(
+        value=n,
+        min=1,
+        max=max_n,
+        continuous_update=False,
+        description="n copies",
+        style=style,
+    )
     readout, out = widgets.HTML(), widgets.Output()
 
     def update(_=None):
@@ -219,10 +244,16 @@ def saliency_widget(
         x = images[i : i + 1]
         gen = torch.Generator(device=x.device).manual_seed(seed)
         grad = saliency(model, x)
-        smooth = smoothgrad(model, x, n=k.value, sigma=s.value, generator=gen, progress=False)
-        readout.value = (f"{names[i]}: σ = {s.value:.2f}·Δ, n = {k.value}; mean |gradient| "
-                         f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}")
-        fig = plot_saliency(images01[i : i + 1], {"gradient": grad, "SmoothGrad": smooth})
+        smooth = smoothgrad(
+            model, x, n=k.value, sigma=s.value, generator=gen, progress=False
+        )
+        readout.value = (
+            f"{names[i]}: σ = {s.value:.2f}·Δ, n = {k.value}; mean |gradient| "
+            f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}"
+        )
+        fig = plot_saliency(
+            images01[i : i + 1], {"gradient": grad, "SmoothGrad": smooth}
+        )
         out.clear_output(wait=True)
         with out:
             from IPython.display import display
@@ -247,4 +278,6 @@ def compute_smoothness(attribution: Tensor, *, scale: int = 8) -> Tensor:
     scale = check_int("scale", scale, low=1, high=min(attribution.shape[-2:]))
     m = attribution.sum(1, keepdim=True).float()
     coarse = torch.nn.functional.avg_pool2d(m, scale)
-    return coarse.pow(2).flatten(1).mean(1) / m.pow(2).flatten(1).mean(1).clamp_min(1e-30)
+    return coarse.pow(2).flatten(1).mean(1) / m.pow(2).flatten(1).mean(1).clamp_min(
+        1e-30
+    )

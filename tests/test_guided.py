@@ -1,19 +1,13 @@
-"""Deconvolution / guided back-propagation: closed forms, ReLU6, re-use, receptive fields."""
+"""Deconvolution / guided back-propagation: closed forms, ReLU6, re-use, state."""
 
 import pytest
 import torch
-from matplotlib.figure import Figure
 from torch import nn
 
 from lecturelib.guided import (
     backprop_view,
     backprop_widget,
     compute_backprop_views,
-    compute_layer_activations,
-    compute_top_patches,
-    plot_top_patches,
-    receptive_field_boxes,
-    top_patches_widget,
     without_relus,
 )
 from lecturelib.hooks import hook_count
@@ -24,7 +18,9 @@ W1 = torch.tensor([[1.0, -1.0], [-1.0, 2.0], [1.0, 3.0]])
 
 def tiny(act: nn.Module, w2) -> nn.Sequential:
     """x ∈ R² (shaped (1, 1, 1, 2)) → relu-like(W1 x) → w2 · r, no biases."""
-    model = nn.Sequential(nn.Flatten(), nn.Linear(2, 3, bias=False), act, nn.Linear(3, 1, bias=False))
+    model = nn.Sequential(
+        nn.Flatten(), nn.Linear(2, 3, bias=False), act, nn.Linear(3, 1, bias=False)
+    )
     with torch.no_grad():
         model[1].weight.copy_(W1)
         model[3].weight.copy_(torch.tensor([w2]))
@@ -38,10 +34,22 @@ X = torch.tensor([1.0, 2.0]).view(1, 1, 1, 2)  # W1 x = (-1, 3, 7)
     ("act", "w2", "expected"),
     [
         # ReLU: mask (0, 1, 1), g = (2, 1, -1)
-        (nn.ReLU(), [2.0, 1.0, -1.0], {"gradient": [-2.0, -1.0], "deconv": [1.0, 0.0], "guided": [-1.0, 2.0]}),
+        (
+            nn.ReLU(),
+            [2.0, 1.0, -1.0],
+            {"gradient": [-2.0, -1.0], "deconv": [1.0, 0.0], "guided": [-1.0, 2.0]},
+        ),
         # ReLU6: 7 is saturated, mask (0, 1, 0), g = (2, -1, 3)
-        (nn.ReLU6(), [2.0, -1.0, 3.0], {"gradient": [1.0, -2.0], "deconv": [5.0, 7.0], "guided": [0.0, 0.0]}),
-        (nn.ReLU(inplace=True), [2.0, 1.0, -1.0], {"gradient": [-2.0, -1.0], "deconv": [1.0, 0.0], "guided": [-1.0, 2.0]}),
+        (
+            nn.ReLU6(),
+            [2.0, -1.0, 3.0],
+            {"gradient": [1.0, -2.0], "deconv": [5.0, 7.0], "guided": [0.0, 0.0]},
+        ),
+        (
+            nn.ReLU(inplace=True),
+            [2.0, 1.0, -1.0],
+            {"gradient": [-2.0, -1.0], "deconv": [1.0, 0.0], "guided": [-1.0, 2.0]},
+        ),
     ],
 )
 def test_three_rules_on_a_hand_set_network(act, w2, expected):
@@ -75,7 +83,9 @@ def test_a_reused_inplace_module_gives_the_same_maps_as_two_modules(rule):
     x = torch.randn(5, 1, 2, 3)
     ref = backprop_view(Reused(shared=False), x, rule=rule)
     torch.testing.assert_close(backprop_view(Reused(shared=True), x, rule=rule), ref)
-    torch.testing.assert_close(backprop_view(Reused(shared=True, inplace=True), x, rule=rule), ref)
+    torch.testing.assert_close(
+        backprop_view(Reused(shared=True, inplace=True), x, rule=rule), ref
+    )
 
 
 def test_without_relus_the_rules_agree_and_with_relus_they_differ():
@@ -85,7 +95,9 @@ def test_without_relus_the_rules_agree_and_with_relus_they_differ():
     hooks = hook_count(model)
     linear = without_relus(model)
     assert not any(isinstance(m, nn.ReLU) for m in linear.modules())
-    assert sum(isinstance(m, nn.ReLU) for m in model.modules()) == 3  # the original is intact
+    assert (
+        sum(isinstance(m, nn.ReLU) for m in model.modules()) == 3
+    )  # the original is intact
     same = compute_backprop_views(linear, x, 3)
     torch.testing.assert_close(same["deconv"], same["gradient"])
     torch.testing.assert_close(same["guided"], same["gradient"])
@@ -105,7 +117,13 @@ def test_inner_unit_is_the_max_of_the_channel_and_matches_autograd():
     (expected,) = torch.autograd.grad(a.max(1).values.sum(), xr)
     torch.testing.assert_close(got, expected)
     whole = backprop_view(model, x, layer="fc1")  # max over the layer's units
-    fc1 = model.fc1(model.flatten(model.relu2(model.pool2(model.conv2(model.relu1(model.pool1(model.conv1(xr))))))))
+    fc1 = model.fc1(
+        model.flatten(
+            model.relu2(
+                model.pool2(model.conv2(model.relu1(model.pool1(model.conv1(xr)))))
+            )
+        )
+    )
     (expected,) = torch.autograd.grad(fc1.max(1).values.sum(), xr)
     torch.testing.assert_close(whole, expected)
 
@@ -115,7 +133,9 @@ def test_batch_size_invariance_and_target_none_is_the_max_logit():
     model = LeNet()
     x = torch.rand(4, 1, 28, 28)
     batch = backprop_view(model, x, rule="guided")
-    single = torch.cat([backprop_view(model, x[i : i + 1], rule="guided") for i in range(4)])
+    single = torch.cat(
+        [backprop_view(model, x[i : i + 1], rule="guided") for i in range(4)]
+    )
     torch.testing.assert_close(batch, single)
     pred = model(x).argmax(1)
     torch.testing.assert_close(batch, backprop_view(model, x, pred, rule="guided"))
@@ -131,7 +151,6 @@ def test_state_is_restored_also_after_an_error():
         backprop_view(model, x, rule=rule, layer="conv2", channel=0)
     with pytest.raises(ValueError):
         backprop_view(model, x, rule="guided", layer="conv2", channel=64)
-    compute_top_patches(model, x, "conv2", 1, k=2)
     assert all(m.training for m in model.modules())
     assert all(p.requires_grad for p in model.parameters())
     assert model.fc2.weight.grad is grad and torch.equal(grad, torch.ones_like(grad))
@@ -143,55 +162,38 @@ def test_state_is_restored_also_after_an_error():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"layer": "conv2", "channel": 64}, ValueError, r"channel must be in \[0, 63\]"),
-        ({"layer": "conv2", "channel": -1}, ValueError, r"channel must be in \[0, 63\]"),
-        ({"layer": "fc1", "channel": 200}, ValueError, r"channel must be in \[0, 199\]"),
+        (
+            {"layer": "conv2", "channel": 64},
+            ValueError,
+            r"channel must be in \[0, 63\]",
+        ),
+        (
+            {"layer": "conv2", "channel": -1},
+            ValueError,
+            r"channel must be in \[0, 63\]",
+        ),
+        (
+            {"layer": "fc1", "channel": 200},
+            ValueError,
+            r"channel must be in \[0, 199\]",
+        ),
         ({"layer": "conv9"}, ValueError, r"layer 'conv9' is not in the model.*conv"),
         ({"target": 10}, ValueError, r"target must be in \[0, 9\]"),
         ({"rule": "deconvolution"}, ValueError, r"unknown rule 'deconvolution'"),
         ({"channel": 3}, ValueError, r"channel .* give layer"),
-        ({"layer": "conv2", "target": 3}, ValueError, r"target selects an output class"),
+        (
+            {"layer": "conv2", "target": 3},
+            ValueError,
+            r"target selects an output class",
+        ),
     ],
 )
 def test_bad_input_names_the_argument_and_range(kwargs, error, match):
     model = LeNet()
     with pytest.raises(error, match=match):
-        backprop_view(model, torch.rand(1, 1, 28, 28), kwargs.pop("target", None), **kwargs)
-
-
-@pytest.mark.parametrize(("layer", "size"), [("conv1", 5), ("relu1", 7), ("conv2", 19), ("relu2", 22)])
-def test_receptive_fields_of_lenet_match_layer_arithmetic(layer, size):
-    """conv1 5×5 → pool 3/3 → conv2 5×5 → pool 2/2: RF 5, 7, 19, 22, strides 1, 3, 3, 6."""
-    stride = {"conv1": 1, "relu1": 3, "conv2": 3, "relu2": 6}[layer]
-    model = LeNet()
-    positions = torch.tensor([[0, 0], [1, 1], [0, 1]])
-    boxes = receptive_field_boxes(model, layer, (1, 28, 28), positions)
-    for (r, c), box in zip(positions.tolist(), boxes.tolist()):
-        top, left = r * stride, c * stride
-        assert box == [top, left, min(top + size, 28), min(left + size, 28)]
-
-
-def test_top_patches_are_the_channel_maxima_cropped_to_the_receptive_field():
-    torch.manual_seed(0)
-    model = LeNet().eval()
-    x = torch.rand(30, 1, 28, 28)
-    top = compute_top_patches(model, x, "conv2", 5, k=4)
-    acts = compute_layer_activations(model, x, "conv2", batch_size=7, progress=False)
-    best = acts[:, 5].flatten(1).amax(1)
-    torch.testing.assert_close(top.values, best.sort(descending=True).values[:4])
-    torch.testing.assert_close(best[top.indices], top.values)
-    first = top.indices[0]
-    deconv = backprop_view(model, x[first : first + 1], rule="deconv", layer="conv2", channel=5)[0]
-    t, l, b, r = top.boxes[0].tolist()
-    assert (b - t, r - l) == (19, 19)
-    torch.testing.assert_close(top.patches[0], x[first, :, t:b, l:r])
-    torch.testing.assert_close(top.deconvs[0], deconv[:, t:b, l:r])
-    assert deconv.abs().sum() == deconv[:, t:b, l:r].abs().sum()  # nothing outside the box
-    several = compute_top_patches(model, x, "conv2", 5, k=6, per_image=3, activations=acts)
-    assert several.values[0] == top.values[0] and len(several.patches) == 6
-    assert isinstance(plot_top_patches(top), Figure)
-    with pytest.raises(ValueError, match=r"channel must be in \[0, 63\]"):
-        compute_top_patches(model, x, "conv2", 64, activations=acts)
+        backprop_view(
+            model, torch.rand(1, 1, 28, 28), kwargs.pop("target", None), **kwargs
+        )
 
 
 def test_efficientnet_guided_differs_from_gradient_where_captums_does_not():
@@ -218,8 +220,10 @@ def test_widgets_readouts_follow_the_controls():
     torch.manual_seed(0)
     model = LeNet()
     x = torch.rand(12, 1, 28, 28)
-    w = backprop_widget(model, x[:2], x[:2], names=["a", "b"], layers={"output": None, "conv2": "conv2"})
-    pick, rule, layer, channel, readout = w.children[:5]
+    w = backprop_widget(
+        model, x[:2], x[:2], names=["a", "b"], layers={"output": None, "conv2": "conv2"}
+    )
+    _pick, rule, layer, channel, readout = w.children[:5]
     assert readout.value.startswith("a, guided: output class")
     rule.value = "deconv"
     assert readout.value.startswith("a, deconv")
@@ -227,8 +231,3 @@ def test_widgets_readouts_follow_the_controls():
     assert "conv2 channel" in readout.value and channel.max == 63
     channel.value = 9
     assert "conv2 channel 9," in readout.value
-    w = top_patches_widget(model, x, "conv2", k=3)
-    slider, readout = w.children[:2]
-    assert readout.value.startswith("conv2, channel 0:")
-    slider.value = 4
-    assert readout.value.startswith("conv2, channel 4:")

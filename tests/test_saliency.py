@@ -6,7 +6,13 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from lecturelib.hooks import hook_count
-from lecturelib.saliency import compute_heatmap, plot_saliency, saliency, saliency_widget, smoothgrad
+from lecturelib.saliency import (
+    compute_heatmap,
+    plot_saliency,
+    saliency,
+    saliency_widget,
+    smoothgrad,
+)
 
 
 def linear_model() -> nn.Sequential:
@@ -20,8 +26,13 @@ def linear_model() -> nn.Sequential:
 def conv_model() -> nn.Sequential:
     torch.manual_seed(1)
     return nn.Sequential(
-        nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 5, 3), nn.Tanh(),
-        nn.Flatten(), nn.Linear(5 * 4 * 4, 3),
+        nn.Conv2d(3, 4, 3),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Conv2d(4, 5, 3),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(5 * 4 * 4, 3),
     )
 
 
@@ -49,7 +60,9 @@ def test_saliency_equals_plain_autograd_and_none_means_predicted_class():
 def test_smoothgrad_sigma_zero_is_the_gradient():
     model = conv_model()
     x = torch.randn(2, 3, 8, 8)
-    torch.testing.assert_close(smoothgrad(model, x, 1, n=3, sigma=0.0), saliency(model, x, 1))
+    torch.testing.assert_close(
+        smoothgrad(model, x, 1, n=3, sigma=0.0), saliency(model, x, 1)
+    )
 
 
 def test_smoothgrad_uses_sigma_times_each_images_range():
@@ -58,7 +71,9 @@ def test_smoothgrad_uses_sigma_times_each_images_range():
     x = torch.randn(2, 3, 8, 8)
     x[1] *= 3  # a different range Δ for the second image
     n, sigma = 4, 0.3
-    got = smoothgrad(model, x, [0, 2], n=n, sigma=sigma, generator=torch.Generator().manual_seed(5))
+    got = smoothgrad(
+        model, x, [0, 2], n=n, sigma=sigma, generator=torch.Generator().manual_seed(5)
+    )
     gen = torch.Generator().manual_seed(5)
     expected = torch.zeros_like(x)
     for i, t in enumerate([0, 2]):
@@ -72,15 +87,26 @@ def test_smoothgrad_uses_sigma_times_each_images_range():
 def test_smoothgrad_of_a_linear_model_is_its_gradient_for_any_sigma():
     model = linear_model()
     x = torch.randn(2, 3, 2, 2)
-    torch.testing.assert_close(smoothgrad(model, x, 2, n=5, sigma=2.0), saliency(model, x, 2))
+    torch.testing.assert_close(
+        smoothgrad(model, x, 2, n=5, sigma=2.0), saliency(model, x, 2)
+    )
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 100])
 def test_smoothgrad_does_not_depend_on_batch_size(batch_size):
     model = conv_model()
     x = torch.randn(3, 3, 8, 8)
-    ref = smoothgrad(model, x, 1, n=5, batch_size=7, generator=torch.Generator().manual_seed(2))
-    got = smoothgrad(model, x, 1, n=5, batch_size=batch_size, generator=torch.Generator().manual_seed(2))
+    ref = smoothgrad(
+        model, x, 1, n=5, batch_size=7, generator=torch.Generator().manual_seed(2)
+    )
+    got = smoothgrad(
+        model,
+        x,
+        1,
+        n=5,
+        batch_size=batch_size,
+        generator=torch.Generator().manual_seed(2),
+    )
     torch.testing.assert_close(got, ref)
     assert not torch.allclose(ref, saliency(model, x, 1))  # the noise did something
 
@@ -141,11 +167,17 @@ def test_heatmap_reductions():
     a = torch.zeros(1, 3, 2, 2)
     a[0, :, 0, 0] = torch.tensor([1.0, -2.0, 3.0])
     a[0, 0, 1, 1] = -6.0
-    torch.testing.assert_close(compute_heatmap(a, clip=1.0)[0], torch.tensor([[1.0, 0], [0, 1.0]]))
-    torch.testing.assert_close(compute_heatmap(a, reduce="abs_max", clip=1.0)[0],
-                               torch.tensor([[0.5, 0], [0, 1.0]]))
-    torch.testing.assert_close(compute_heatmap(a, reduce="sum", clip=1.0)[0],
-                               torch.tensor([[1 / 3, 0], [0, -1.0]]))
+    torch.testing.assert_close(
+        compute_heatmap(a, clip=1.0)[0], torch.tensor([[1.0, 0], [0, 1.0]])
+    )
+    torch.testing.assert_close(
+        compute_heatmap(a, reduce="abs_max", clip=1.0)[0],
+        torch.tensor([[0.5, 0], [0, 1.0]]),
+    )
+    torch.testing.assert_close(
+        compute_heatmap(a, reduce="sum", clip=1.0)[0],
+        torch.tensor([[1 / 3, 0], [0, -1.0]]),
+    )
     with pytest.raises(ValueError, match="reduce"):
         compute_heatmap(a, reduce="max")
 
@@ -153,7 +185,9 @@ def test_heatmap_reductions():
 def test_plot_and_widget_readout_follow_the_sliders():
     model = conv_model()
     x = torch.randn(2, 3, 8, 8)
-    fig = plot_saliency(x.sigmoid(), {"gradient": saliency(model, x)}, titles=["a", "b"])
+    fig = plot_saliency(
+        x.sigmoid(), {"gradient": saliency(model, x)}, titles=["a", "b"]
+    )
     assert isinstance(fig, Figure) and len(fig.axes) == 4
     w = saliency_widget(model, x, x.sigmoid(), names=["a", "b"], n=2)
     pick, sigma, n, readout = w.children[:4]
@@ -170,7 +204,9 @@ def test_smoothness_is_one_for_blockwise_constant_maps_and_small_for_alternating
     from lecturelib.saliency import compute_smoothness
 
     flat = torch.ones(1, 3, 8, 8)
-    checker = (torch.arange(8)[:, None] + torch.arange(8)).remainder(2).float().mul(2).sub(1)
+    checker = (
+        (torch.arange(8)[:, None] + torch.arange(8)).remainder(2).float().mul(2).sub(1)
+    )
     noisy = checker.expand(1, 3, 8, 8)
     torch.testing.assert_close(compute_smoothness(flat, scale=4), torch.tensor([1.0]))
     torch.testing.assert_close(compute_smoothness(noisy, scale=2), torch.tensor([0.0]))

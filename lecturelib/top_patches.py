@@ -1,0 +1,271 @@
+"""Zeiler & Fergus's figure: the patches that excite a unit most (notebook 07).
+
+For one channel of one layer, :func:`compute_top_patches` finds the dataset images (or
+crops) where the channel responds most, crops them to the unit's receptive field and
+back-projects the unit to the input with :func:`lecturelib.guided.backprop_view`'s rules
+("deconv" as in Zeiler & Fergus, 2014, "Visualizing and understanding convolutional
+networks", Fig. 2).
+
+The receptive field is found by autograd, not by layer arithmetic
+(:func:`receptive_field_boxes`): the bounding box of the pixels where the unit's gradient
+with respect to a random input is non-zero, united over a few random inputs so that the
+ReLU and max-pooling masks (which differ from draw to draw) do not hide part of it. It
+works for any architecture (padding, strides, branches) and clips at the image border.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from .guided import _backprop, _check_channel, _show_attr, _show_in
+from .hooks import preserved_state, record_activations, resolve_layer
+from .plot import new_figure, show_image
+from .validate import check_images, check_int
+
+__all__ = [
+    "TopPatches",
+    "compute_layer_activations",
+    "compute_top_patches",
+    "plot_top_patches",
+    "receptive_field_boxes",
+    "top_patches_widget",
+]
+
+
+@torch.no_grad()
+def compute_layer_activations(
+    model, images, layer: str, *, batch_size: int = 64, progress: bool = True
+) -> Tensor:
+    """Output of ``layer`` (M, C, H', W') for a dataset ``images`` (M, C, H, W), in batches."""
+    check_images(images)
+    name = resolve_layer(model, layer)[0]
+    chunks = torch.split(images, check_int("batch_size", batch_size, low=1))
+    parts = []
+    with preserved_state(model):
+        for x in tqdm(
+            chunks,
+            desc=f"activations of {name}",
+            disable=not progress or len(chunks) < 2,
+        ):
+            with record_activations(model, name) as rec:
+                model(x)
+            parts.append(rec[name])
+    return torch.cat(parts)
+
+
+def receptive_field_boxes(
+    model,
+    layer: str,
+    image_shape,
+    positions: Tensor,
+    *,
+    samples: int = 2,
+    seed: int = 0,
+    device=None,
+) -> Tensor:
+    """Input boxes seen by units of ``layer`` at ``positions`` (k, 2) = (row, col).
+
+    The box is the bounding box of the support of ∂(Σ_c a_c[row, col])/∂x at random
+    inputs x ~ N(0, 1), united over ``samples`` draws so that ReLU and max-pooling
+    masks, which differ from draw to draw, do not hide part of it.
+    Returns (k, 4) long ``(top, left, bottom, right)``, bottom/right exclusive.
+    """
+    name = resolve_layer(model, layer)[0]
+    k = positions.shape[0]
+    gen = torch.Generator().manual_seed(seed)
+    x = (
+        torch.randn((samples * k, *image_shape), generator=gen)
+        .to(device)
+        .requires_grad_(True)
+    )
+    rows, cols = (positions.to(x.device)[:, i].repeat(samples) for i in (0, 1))
+    with preserved_state(model), record_activations(model, name, detach=False) as rec:
+        model(x)
+        acts = rec[name]
+        score = acts[torch.arange(samples * k), :, rows, cols].sum()
+        (grad,) = torch.autograd.grad(score, x)
+    support = (grad.abs().sum(1) > 0).view(samples, k, *image_shape[1:]).any(0)
+    boxes = []
+    for s in support:
+        r, c = s.any(1).nonzero().flatten(), s.any(0).nonzero().flatten()
+        boxes.append([int(r[0]), int(c[0]), int(r[-1]) + 1, int(c[-1]) + 1])
+    return torch.tensor(boxes)
+
+
+@dataclass
+class TopPatches:
+    """Zeiler & Fergus's top patches of one channel (see :func:`compute_top_patches`).
+
+    Attributes: ``indices`` (k,) dataset images; ``positions`` (k, 2) unit row/col;
+    ``values`` (k,) activations; ``boxes`` (k, 4) receptive fields (top, left,
+    bottom, right); ``patches`` and ``deconvs``: k crops (C, h, w) of the image and of
+    its back-projection (``rule``) to the same box.
+    """
+
+    layer: str
+    channel: int
+    rule: str
+    indices: Tensor
+    positions: Tensor
+    values: Tensor
+    boxes: Tensor
+    patches: list[Tensor]
+    deconvs: list[Tensor]
+
+
+def _top_units(a: Tensor, k: int, per_image: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Top-k (image, flat position) pairs of maps ``a`` (M, H, W), ≤ per_image each."""
+    peaks = a == nn.functional.max_pool2d(a[:, None], 3, 1, 1)[:, 0]  # local maxima
+    flat = torch.where(peaks, a, torch.full_like(a, -torch.inf)).flatten(1)
+    vals, pos = flat.topk(min(per_image, flat.shape[1]), dim=1)
+    img = torch.arange(a.shape[0], device=a.device)[:, None].expand_as(pos)
+    best = vals.flatten().topk(min(k, vals.numel())).indices
+    return img.flatten()[best], pos.flatten()[best], vals.flatten()[best]
+
+
+def compute_top_patches(
+    model,
+    images,
+    layer: str,
+    channel: int,
+    *,
+    k: int = 9,
+    per_image: int = 1,
+    rule: str = "deconv",
+    activations=None,
+    batch_size: int = 64,
+) -> TopPatches:
+    """The ``k`` dataset patches that excite ``channel`` of ``layer`` most (Zeiler & Fergus, 2014).
+
+    Args:
+        images: dataset (M, C, H, W) on the model's device.
+        layer: a convolutional layer's name; channel: in [0, channels − 1].
+        per_image: at most this many patches (distinct local maxima) per image.
+        rule: how each unit is projected back to the input (``"deconv"``, as the paper).
+        activations: ``compute_layer_activations(model, images, layer)`` if already
+            computed (a channel slider then costs only the k back-projections).
+    Returns:
+        :class:`TopPatches`, strongest first.
+    """
+    check_images(images)
+    k = check_int("k", k, low=1)
+    per_image = check_int("per_image", per_image, low=1)
+    acts = (
+        activations
+        if activations is not None
+        else compute_layer_activations(
+            model, images, layer, batch_size=batch_size, progress=False
+        )
+    )
+    if acts.dim() != 4:
+        raise ValueError(
+            f"layer {layer!r} must output feature maps (N, C, H, W); got {tuple(acts.shape)}"
+        )
+    channel = _check_channel(channel, acts, layer)
+    idx, pos, vals = _top_units(acts[:, channel].to(images.device), k, per_image)
+    w = acts.shape[-1]
+    positions = torch.stack([pos // w, pos % w], 1)
+    flat = channel * acts[0, 0].numel() + pos
+    maps, _, _ = _backprop(model, images[idx], rule, layer, lambda a: flat.to(a.device))
+    boxes = receptive_field_boxes(
+        model, layer, tuple(images.shape[1:]), positions, device=images.device
+    )
+    box = boxes.tolist()
+    patches = [images[i, :, t:b, l:r] for i, (t, l, b, r) in zip(idx.tolist(), box)]
+    deconvs = [m[:, t:b, l:r] for m, (t, l, b, r) in zip(maps, box)]
+    return TopPatches(
+        resolve_layer(model, layer)[0],
+        channel,
+        rule,
+        idx.cpu(),
+        positions.cpu(),
+        vals.cpu(),
+        boxes,
+        [p.cpu() for p in patches],
+        [d.cpu() for d in deconvs],
+    )
+
+
+def plot_top_patches(
+    top: TopPatches, *, display=None, ncols: int = 3, size: float = 1.3
+) -> Figure:
+    """Grid of the top patches, each beside its back-projection (Zeiler & Fergus's figure).
+
+    Args:
+        display: maps a patch (C, h, w) of model input to [0, 1] for display
+            (e.g. ``preprocess.denormalize``); default: min–max per patch.
+    """
+    k = len(top.patches)
+    nrows = -(-k // ncols)
+    fig, axes = new_figure(nrows, 2 * ncols, size=size)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for i, (p, d) in enumerate(zip(top.patches, top.deconvs)):
+        ax_p, ax_d = (
+            axes[i // ncols, 2 * (i % ncols)],
+            axes[i // ncols, 2 * (i % ncols) + 1],
+        )
+        img = display(p) if display is not None else p
+        show_image(
+            ax_p,
+            img,
+            title=f"#{int(top.indices[i])}: {float(top.values[i]):.2f}",
+            normalize=display is None,
+        )
+        _show_attr(ax_d, d, top.rule)
+    fig.suptitle(
+        f"{top.layer}, channel {top.channel}: top {k} patches and their {top.rule}"
+    )
+    return fig
+
+
+def top_patches_widget(
+    model,
+    images,
+    layer: str,
+    *,
+    channel: int = 0,
+    display=None,
+    rule: str = "deconv",
+    **kw,
+):
+    """Channel slider over Zeiler & Fergus's top patches of ``layer``.
+
+    The layer's activations on ``images`` are computed once (or given as
+    ``activations=``); each slider move costs the k back-projections. ``kw`` goes to
+    :func:`compute_top_patches`.
+    Returns ``VBox([channel slider, readout, output])``; the readout lists the images.
+    """
+    import ipywidgets as widgets
+
+    acts = kw.pop("activations", None)
+    if acts is None:
+        acts = compute_layer_activations(model, images, layer)
+    slider = widgets.IntSlider(
+        value=channel,
+        min=0,
+        max=acts.shape[1] - 1,
+        description="channel",
+        continuous_update=False,
+    )
+    readout, out = widgets.HTML(), widgets.Output()
+
+    def update(_=None):
+        top = compute_top_patches(
+            model, images, layer, slider.value, rule=rule, activations=acts, **kw
+        )
+        readout.value = (
+            f"{top.layer}, channel {top.channel}: images "
+            f"{top.indices.tolist()}, activations {float(top.values[0]):.3g} … "
+            f"{float(top.values[-1]):.3g}"
+        )
+        _show_in(out, plot_top_patches(top, display=display))
+
+    slider.observe(update, names="value")
+    update()
+    return widgets.VBox([slider, readout, out])
