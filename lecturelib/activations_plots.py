@@ -160,7 +160,7 @@ def activations_widget(
         state.update(
             x=x,
             acts=compute_activations(model, x, names),
-            preds=top_predictions(model, x, classes, k=5)[0],
+            preds=top_predictions(model, x, classes, k=min(5, len(classes)))[0],
         )
         redraw()
 

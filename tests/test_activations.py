@@ -162,3 +162,39 @@ def test_best_share_and_class_purity_known_values():
         A.best_share(-scores)
     with pytest.raises(ValueError, match=r"top must be in \[1, 4\]"):
         A.class_purity(scores, labels, top=5)
+
+
+def test_widget_takes_a_path_and_an_upload(tmp_path):
+    import datetime
+    import io
+
+    from PIL import Image
+
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(128, 3)
+    )
+    model.eval()
+    prep = ImagePreprocess((0.5,) * 3, (0.25,) * 3, size=8, resize=8)
+    w = AP.activations_widget(model, prep, list("xyz"), photo="coffee", layers=["1"])
+    _, path, upload = w.children[0].children
+    unit = w.children[1].children[1]
+    unit.value = 1
+    readouts = [w.children[2].value]
+    Image.new("RGB", (16, 16), (255, 255, 255)).save(tmp_path / "white.png")
+    path.value = str(
+        tmp_path / "white.png"
+    )  # white: (1 - 0.5) / 0.25 = 2 in every pixel
+    readouts.append(w.children[2].value)
+    png = io.BytesIO()
+    Image.new("RGB", (16, 16), (0, 0, 0)).save(png, format="PNG")  # black: -2
+    upload.value = (
+        {"name": "black.png", "type": "image/png", "size": len(png.getvalue()),
+         "content": memoryview(png.getvalue()), "last_modified": datetime.datetime.now()},
+    )  # fmt: skip
+    readouts.append(w.children[2].value)
+    conv = model[0]
+    for value, text in zip((2.0, -2.0), readouts[1:]):
+        expected = torch.relu(conv.weight[1].sum() * value + conv.bias[1]).item()
+        assert f"max {expected:.3f}" in text, (expected, text)
+    assert len(set(readouts)) == 3
