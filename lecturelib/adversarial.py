@@ -116,7 +116,10 @@ def first_change(label_history: torch.Tensor) -> torch.Tensor:
 
 def _directions(shape, n: int, generator, device) -> torch.Tensor:
     """``n`` random unit directions, drawn one by one (independent of the batch size)."""
-    d = torch.stack([torch.randn(shape, generator=generator) for _ in range(n)])
+    where = generator.device if generator is not None else "cpu"
+    d = torch.stack(
+        [torch.randn(shape, generator=generator, device=where) for _ in range(n)]
+    )
     d = d / d.flatten(1).norm(dim=1).view(-1, *[1] * len(shape))
     return d.to(device)
 
@@ -136,7 +139,7 @@ def sphere_test(
     and radius ``radius`` change the model's label.
 
     The lecture uses radius = 2‖x − x̌‖ and saw no label change in 1,000 samples.
-    Directions are uniform on the sphere (normalised Gaussians from the CPU
+    Directions are uniform on the sphere (normalised Gaussians from
     ``generator``, drawn one by one, so the count does not depend on ``batch_size``).
 
     Args:
@@ -238,8 +241,8 @@ def plot_attack(
 ) -> Figure:
     """The lecture's figure: original, adversarial, and the difference magnified.
 
-    One row per image; the difference is drawn signed (grey images) or as
-    0.5 + magnify·(x̌ − x) (colour images), with ‖x − x̌‖/‖x‖ in percent in its title.
+    One row per image; the difference is drawn signed, blue to red (grey images), or
+    as 0.5 + magnify·(x̌ − x) (colour images), with ‖x − x̌‖/‖x‖ in percent in its title.
 
     Args:
         to_image: maps model inputs to [0, 1] images for display (e.g.
@@ -262,10 +265,12 @@ def plot_attack(
             title=adversarial_titles[i] if adversarial_titles else "adversarial",
         )
         diff = adversarial[i] - images[i]
-        title = f"difference ×{magnify:g}\n‖x−x̌‖/‖x‖ = {100 * rel[i]:.2f}%"
+        ratio = f"‖x−x̌‖/‖x‖ = {100 * rel[i]:.2f}%"
         if diff.shape[0] == 1:
+            title = f"difference (signed)\n{ratio}"
             show_map(axes[i, 2], diff[0], signed=True, title=title)
         else:
+            title = f"difference ×{magnify:g}\n{ratio}"
             scale = (to_image(adversarial[i]) - to_image(images[i])) * magnify
             show_image(
                 axes[i, 2], (0.5 + scale).clamp(0, 1), normalize=False, title=title

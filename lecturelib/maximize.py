@@ -216,7 +216,8 @@ def maximize_response(
     device = next(model.parameters()).device
     c = channels if channels is not None else _input_channels(model)
     shape = (len(objectives), c, *_size(size))
-    x = torch.randn(shape, generator=generator, device=device) * init_std
+    where = generator.device if generator is not None else device  # draw where it lives
+    x = torch.randn(shape, generator=generator, device=where).to(device) * init_std
     energy = MultiScaleEdgeEnergy().to(device)
     history = []
     need_output = any(o.layer is None for o in objectives)

@@ -183,3 +183,12 @@ def test_input_gradient_norm_closed_form():
     )
     margin = adversarial.input_gradient_norm(model, x, 0, loss="margin")[0]
     torch.testing.assert_close(margin, (w[0] - w[1]).norm())
+
+
+def test_fooling_search_several_targets_side_by_side(lenet):
+    kw = {"population": 12, "generations": 8, "progress": False}
+    best, history = fooling_search(lenet, [1, 8], generator=make_generator(0), **kw)
+    assert best.shape == (2, 1, 28, 28) and history.shape == (9, 2)
+    assert (history.diff(dim=0) >= 0).all()
+    p = lenet(best).softmax(1)[[0, 1], [1, 8]]
+    torch.testing.assert_close(p, history[-1], rtol=1e-4, atol=1e-6)
