@@ -134,22 +134,29 @@ def make_objectives(objective, classes: Sequence[str] | None = None) -> list[Obj
 
 
 def _check_against(objectives, outputs: dict[str | None, torch.Tensor]) -> None:
-    """Channels and positions must exist in the recorded outputs."""
+    """Classes, channels and positions must exist in the recorded outputs."""
     for o in objectives:
         t = outputs[o.layer]
         what = "the model's outputs" if o.layer is None else f"layer {o.layer!r}"
+        noun = "class" if o.layer is None else "channel"
         if not 0 <= o.channel < t.shape[1]:
             raise ValueError(
-                f"channel {o.channel} is out of range for {what}: it has {t.shape[1]} "
+                f"{noun} {o.channel} is out of range for {what}: it has {t.shape[1]} "
                 f"(valid: 0 to {t.shape[1] - 1})"
             )
-        if o.y is not None:
-            h, w = t.shape[-2:]
-            if t.dim() != 4 or not (o.y < h and o.x < w):
-                raise ValueError(
-                    f"unit (y, x) = ({o.y}, {o.x}) is outside {what}'s map of size "
-                    f"{tuple(t.shape[2:])} (y in [0, {h - 1}], x in [0, {w - 1}])"
-                )
+        if o.y is None:
+            continue
+        if t.dim() != 4:
+            raise ValueError(
+                f"{what} has no spatial map (output shape {tuple(t.shape)}): give "
+                "(layer, channel) without y, x"
+            )
+        h, w = t.shape[-2:]
+        if not (o.y < h and o.x < w):
+            raise ValueError(
+                f"unit (y, x) = ({o.y}, {o.x}) is outside {what}'s map of size "
+                f"{(h, w)} (y in [0, {h - 1}], x in [0, {w - 1}])"
+            )
 
 
 def _scores(objectives, outputs) -> torch.Tensor:

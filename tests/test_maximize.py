@@ -96,6 +96,8 @@ def test_bad_inputs(lenet):
         maximize_response(lenet, 10, steps=1, size=28, progress=False)
     with pytest.raises(ValueError, match="outside"):
         maximize_response(lenet, ("conv2", 0, 9, 0), steps=1, size=28, progress=False)
+    with pytest.raises(ValueError, match="no spatial map"):
+        maximize_response(lenet, ("fc1", 0, 0, 0), steps=1, size=28, progress=False)
     with pytest.raises(TypeError, match="objective"):
         make_objectives(2.5)
     with pytest.raises(ValueError, match="classes"):
