@@ -85,28 +85,35 @@ window.__lab = {
     return `${node.innerText.length}|${imgs}|${this.kernelStatus(path)}`;
   },
 
-  // The main control: a slider marked .lecturelib-main, else the first slider,
-  // else the first drop-down. Marks it (and its cell) with data attributes.
+  // The main control: a slider marked .lecturelib-main, else the first slider that
+  // can move, else the first drop-down with a choice. Marks it and its cell.
   findControl(path) {
     const node = this.panel(path).content.node;
-    const pick = (sel) => node.querySelector(sel);
-    const el = pick(".lecturelib-main .widget-slider, .widget-slider.lecturelib-main") ||
-      pick(".widget-slider") || pick(".widget-dropdown select");
+    const movable = (el) => {
+      if (el.tagName === "SELECT") return !el.disabled && el.options.length > 1;
+      const h = el.querySelector(".noUi-handle"), t = el.querySelector(".noUi-target");
+      if (!h || (t && t.hasAttribute("disabled"))) return false;
+      return h.getAttribute("aria-valuemin") !== h.getAttribute("aria-valuemax");
+    };
+    const all = (sel) => Array.from(node.querySelectorAll(sel)).filter(movable);
+    const el = all(".lecturelib-main .widget-slider, .widget-slider.lecturelib-main")[0] ||
+      all(".widget-slider")[0] || all(".widget-dropdown select")[0];
     if (!el) return null;
     const cell = el.closest(".jp-Cell");
     node.querySelectorAll("[data-lab-cell]").forEach((c) => c.removeAttribute("data-lab-cell"));
+    node.querySelectorAll("[data-lab-control]").forEach((c) => c.removeAttribute("data-lab-control"));
     cell.setAttribute("data-lab-cell", "1");
     el.setAttribute("data-lab-control", "1");
     const kind = el.tagName === "SELECT" ? "dropdown" : "slider";
-    const label = (el.closest(".widget-inline-hbox, .widget-dropdown, .widget-slider") || el)
-      .querySelector(".widget-label");
+    const box = el.closest(".widget-dropdown, .widget-slider") || el;
+    const label = box.querySelector(".widget-label");
     return { kind, label: label ? label.textContent : "", value: this.controlValue() };
   },
 
   controlValue() {
     const el = document.querySelector("[data-lab-control]");
     if (!el) return null;
-    if (el.tagName === "SELECT") return el.value;
+    if (el.tagName === "SELECT") return el.selectedIndex >= 0 ? el.options[el.selectedIndex].text : "";
     const readout = el.querySelector(".widget-readout");
     const handle = el.querySelector(".noUi-handle");
     return readout ? readout.textContent : (handle ? handle.getAttribute("aria-valuenow") : "");

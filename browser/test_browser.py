@@ -78,12 +78,10 @@ def _move(page, control: dict) -> str:
     """One keyboard step on the slider (right, or left at the end); next drop-down entry."""
     target = page.locator("[data-lab-control]")
     if control["kind"] == "dropdown":
-        options = target.locator("option").all_inner_texts()
-        current = page.evaluate("() => __lab.controlValue()")
-        choice = next((o for o in options if o != current), None)
-        assert choice is not None, "the drop-down has a single entry"
-        target.select_option(label=choice)
-        return choice
+        count = target.locator("option").count()
+        index = target.evaluate("el => el.selectedIndex")
+        target.select_option(index=(index + 1) % count)
+        return page.evaluate("() => __lab.controlValue()")
     handle = target.locator(".noUi-handle").first
     handle.scroll_into_view_if_needed()
     handle.focus()
