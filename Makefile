@@ -52,7 +52,7 @@ html: setup
 	$(BIN)/python tools/build_html.py
 
 # Every benchmarks/bench_*.py plus each notebook's run time -> benchmarks/results/REPORT.md.
-# `make bench QUICK=1` for the short version (about a minute per benchmark).
+# `make bench QUICK=1`: the short versions, into benchmarks/results/REPORT-quick.md.
 bench: setup
 	$(BIN)/python benchmarks/run_all.py $(if $(QUICK),--quick,)
 

@@ -4,7 +4,8 @@ Each benchmark runs as ``python benchmarks/bench_<topic>.py [--quick]`` with the
 cache off (so nothing is answered from disk) and writes benchmarks/results/<topic>.md;
 this script then executes each notebook on a cold cache and writes
 benchmarks/results/REPORT.md: the machine, one summary table, and each benchmark's
-own table, all measured in the same run. With --readme it also replaces the
+own table, all measured in the same run. --quick runs each benchmark's short version
+on a copy of benchmarks/ (the full results stay) and writes REPORT-quick.md. With --readme it also replaces the
 Benchmarks block of README.md (between the ``<!-- bench:begin -->`` markers).
 
 Usage:
@@ -20,6 +21,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,9 +56,13 @@ def machine() -> str:
 
 
 def run_benchmark(script: Path, quick: bool, limit: float) -> dict:
-    """Run one bench_<topic>.py; returns its status, wall time and Markdown table."""
+    """Run one bench_<topic>.py; returns its status, wall time and Markdown table.
+
+    The script writes ``results/<topic>.md`` beside itself; a --quick run works on a
+    copy of benchmarks/ in a temporary folder, so the full results stay as they are.
+    """
     topic = script.stem.removeprefix("bench_")
-    result_file = RESULTS / f"{topic}.md"
+    result_file = script.parent / "results" / f"{topic}.md"
     before = result_file.stat().st_mtime if result_file.exists() else None
     env = dict(os.environ, LECTURELIB_CACHE="off", MPLBACKEND="Agg")
     env.setdefault("LECTURELIB_OFFLINE", "1")
@@ -76,7 +82,7 @@ def run_benchmark(script: Path, quick: bool, limit: float) -> dict:
     if status == "ok" and not fresh:  # e.g. a --quick run that only prints its table
         table = _markdown_part(printed)
         if not table:
-            status = f"wrote no {result_file.relative_to(ROOT)}"
+            status = f"wrote no results/{topic}.md"
     print(f"   {status} ({seconds:.0f} s)", flush=True)
     if status != "ok":
         print("   " + "\n   ".join(tail), flush=True)
@@ -157,18 +163,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", action="store_true", help="also update README.md")
     args = parser.parse_args(argv)
     topics = [t.strip() for t in args.only.split(",") if t.strip()]
-    scripts = [s for s in sorted(BENCH.glob("bench_*.py"))
-               if not topics or s.stem.removeprefix("bench_") in topics]
     RESULTS.mkdir(parents=True, exist_ok=True)
     limit = args.limit or (300.0 if args.quick else 1800.0)
-    benches = [run_benchmark(s, args.quick, limit) for s in scripts]
+    with tempfile.TemporaryDirectory(prefix="lecturelib-bench-") as scratch:
+        folder = BENCH
+        if args.quick:  # leave the full results in benchmarks/results untouched
+            folder = Path(scratch) / "benchmarks"
+            shutil.copytree(BENCH, folder, ignore=shutil.ignore_patterns("results", "__pycache__"))
+        scripts = [s for s in sorted(folder.glob("bench_*.py"))
+                   if not topics or s.stem.removeprefix("bench_") in topics]
+        benches = [run_benchmark(s, args.quick, limit) for s in scripts]
     notebooks = None if args.no_notebooks else time_notebooks(args.notebooks)
     text = report(benches, notebooks, quick=args.quick)
-    (RESULTS / "REPORT.md").write_text(text)
-    (RESULTS / "REPORT.json").write_text(json.dumps(
+    name = "REPORT-quick" if args.quick else "REPORT"
+    (RESULTS / f"{name}.md").write_text(text)
+    (RESULTS / f"{name}.json").write_text(json.dumps(
         {"benchmarks": [{k: b[k] for k in ("topic", "status", "seconds")} for b in benches],
          "notebooks": notebooks}, indent=2))
-    print(f"wrote {RESULTS / 'REPORT.md'}")
+    print(f"wrote {RESULTS / (name + '.md')}")
     if args.readme and not update_readme(text):
         print("README.md has no bench markers; left as it is", file=sys.stderr)
     failed = [b for b in benches if b["status"] != "ok"] + [n for n in notebooks or [] if n["error"]]
