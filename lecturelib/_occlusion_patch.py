@@ -1,8 +1,8 @@
 """Patched activations and their geometry, for :mod:`.occlusion_incremental`.
 
 A :class:`Patch` stands for a batch of activations that equal the clean image's
-activation except inside a square-ish region, one per batch item. Each rule maps the
-patches of a layer's inputs to the patch of its output, computing only that region.
+activation except inside a region, one per batch item; :func:`gather` reads windows
+of it, :func:`materialize` makes whole activations of it.
 Coordinates follow Nakandala et al. (SIGMOD 2019): the *nominal* footprint is where the
 values may differ (it can reach outside the map at the borders); the *stored* region is
 the nominal one clipped to the map, moved inside it when needed, all items sharing one
@@ -52,31 +52,22 @@ def gather(x: Patch, clean: Tensor, wr, wc, ih: int, iw: int, pad: float = 0.0):
     dev, (hh, ww), (batch, ch, h, w) = clean.device, clean.shape[-2:], x.data.shape
     if (ih, iw) == (h, w) and torch.equal(wr, x.r) and torch.equal(wc, x.c):
         return x.data  # the window is the stored region (1×1 convolutions, additions)
-    r0, r1 = (
-        max(int(wr.min()), 0),
-        min(int(wr.max()) + ih, hh),
-    )  # the band the batch reads
-    c0, c1 = max(int(wc.min()), 0), min(int(wc.max()) + iw, ww)
+    lo_r, hi_r = int(wr.min()), int(wr.max()) + ih  # the band of rows the batch reads
+    lo_c, hi_c = int(wc.min()), int(wc.max()) + iw
+    r0, r1, c0, c1 = max(lo_r, 0), min(hi_r, hh), max(lo_c, 0), min(hi_c, ww)
     rows = wr[:, None] + torch.arange(ih, device=dev)
     cols = wc[:, None] + torch.arange(iw, device=dev)
-    idx = (rows.clamp(r0, r1 - 1) - r0)[:, :, None] * (c1 - c0) + (
-        cols.clamp(c0, c1 - 1) - c0
-    )[:, None, :]
+    in_r = (rows.clamp(r0, r1 - 1) - r0) * (c1 - c0)
+    idx = in_r[:, :, None] + (cols.clamp(c0, c1 - 1) - c0)[:, None, :]
     pr, pc = rows - x.r[:, None], cols - x.c[:, None]
     inside = ((pr >= 0) & (pr < h))[:, :, None] & ((pc >= 0) & (pc < w))[:, None, :]
     b = torch.arange(batch, device=dev)[:, None, None] * (h * w)
     pidx = b + pr.clamp(0, h - 1)[:, :, None] * w + pc.clamp(0, w - 1)[:, None, :]
     n_clean = (r1 - r0) * (c1 - c0)
     idx = torch.where(inside, pidx + n_clean, idx)
-    if (
-        int(wr.min()) < 0
-        or int(wr.max()) + ih > hh
-        or int(wc.min()) < 0
-        or int(wc.max()) + iw > ww
-    ):
-        valid = ((rows >= 0) & (rows < hh))[:, :, None] & ((cols >= 0) & (cols < ww))[
-            :, None, :
-        ]
+    if lo_r < 0 or hi_r > hh or lo_c < 0 or hi_c > ww:  # padding
+        ok_r, ok_c = (rows >= 0) & (rows < hh), (cols >= 0) & (cols < ww)
+        valid = ok_r[:, :, None] & ok_c[:, None, :]
         idx = torch.where(valid | inside, idx, n_clean + batch * h * w)
     table = torch.cat(
         [
@@ -106,10 +97,8 @@ def _windowed(x: Patch, clean_in, clean_out, k, s, d, p, pad, op) -> Patch:
     hh, ww = clean_out.shape[-2:]
     nr, nh, r, mh = _grow(x.nr, x.nh, k[0], s[0], d[0], p[0], hh)
     nc, nw, c, mw = _grow(x.nc, x.nw, k[1], s[1], d[1], p[1], ww)
-    ih, iw = (
-        (mh - 1) * s[0] + (k[0] - 1) * d[0] + 1,
-        (mw - 1) * s[1] + (k[1] - 1) * d[1] + 1,
-    )
+    ih = (mh - 1) * s[0] + (k[0] - 1) * d[0] + 1
+    iw = (mw - 1) * s[1] + (k[1] - 1) * d[1] + 1
     win = gather(x, clean_in, r * s[0] - p[0], c * s[1] - p[1], ih, iw, pad)
     return Patch(op(win), r, c, nr, nc, nh, nw)
 
