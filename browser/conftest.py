@@ -147,6 +147,8 @@ def pytest_terminal_summary(terminalreporter):
     timings = json.loads(path.read_text())
     terminalreporter.section("browser timings (s)")
     for name, t in timings.items():
-        terminalreporter.write_line(f"{name:32s} run all {t['run_all_s']:7.1f}   total {t['total_s']:7.1f}")
+        ran = f"{t['run_all_s']:7.1f}" if t["run_all_s"] is not None else "      -"
+        state = "" if t.get("passed") else "  (failed)"
+        terminalreporter.write_line(f"{name:32s} run all {ran}   total {t['total_s']:7.1f}{state}")
     total = sum(t["total_s"] for t in timings.values())
     terminalreporter.write_line(f"{'all ' + str(len(timings)) + ' notebooks':32s} {'':15s} total {total:7.1f}")
