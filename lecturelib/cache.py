@@ -31,18 +31,23 @@ How arguments are keyed (defaults are filled in first, so ``f(x)`` and
 - ``PIL.Image``: mode, size and pixel bytes; NumPy arrays: dtype, shape and bytes.
 - ``torch.Generator``: its state (a hit does *not* advance the generator).
 - ``None``/bool/int/float/str/bytes, ``torch.device``/``dtype``, ``slice``, ``range``,
-  lists, tuples, dicts, sets, dataclasses, enums, functions (by qualified name), and
-  objects defining ``__cache_key__(self) -> object`` (whatever it returns is keyed).
+  lists, tuples, dicts, sets, dataclasses, enums, functions (by qualified name),
+  objects defining ``__cache_key__(self) -> object`` (whatever it returns is keyed),
+  and other ``lecturelib`` objects (e.g. ``ImagePreprocess``) by their attributes.
+- Not keyed: the model's ``training`` flag (functions run in eval mode, see
+  ``hooks.preserved_state``) and the device.
 - Anything else raises ``TypeError`` naming the argument: pass ``ignore=("name",)``
   for arguments that do not change the result (progress bars, callbacks, batch size).
 
 Where entries live: ``$LECTURELIB_CACHE`` if set (``off``, ``0``, ``false`` or
 ``none`` disables the cache: every call computes), else ``build/cache`` in a source
 checkout, else ``~/.cache/lecturelib``. One file per entry,
-``<dir>/<name>/<key>.pt`` (``torch.save``), read back with ``torch.load(weights_only=True)``;
-only classes from the ``lecturelib`` package are allowed besides tensors and plain
-containers. A small in-memory layer (16 entries per function) sits in front.
-Each hit returns a fresh copy, so the caller may modify it freely.
+``<dir>/<name>/<key>.pt`` (``torch.save``), read back with ``torch.load(weights_only=True)``:
+results may be tensors, numbers, strings, lists, tuples, dicts, NumPy arrays, named
+tuples and dataclasses (rebuilt only from ``lecturelib`` or already imported classes);
+other results are kept in memory only. A small in-memory layer (16 entries per
+function) sits in front. Each hit returns a fresh copy (tensors detached), so the
+caller may modify it freely. A truncated or unreadable file is recomputed.
 
 Helpers: :func:`clear_cache` (delete entries), :func:`cache_dir` (where they are),
 :func:`cache_stats` (hits and misses, for tests and for checking a pre-computation),
@@ -197,6 +202,9 @@ def _plain_other(value: Any, where: str, depth: int) -> Any:
         return ["dataclass", type(value).__qualname__, _plain(fields, where, depth + 1)]
     if inspect.isfunction(value) or inspect.isbuiltin(value) or isinstance(value, type):
         return ["callable", getattr(value, "__module__", ""), value.__qualname__]
+    if type(value).__module__.startswith("lecturelib.") and hasattr(value, "__dict__"):
+        # the library's own small objects (ImagePreprocess, Objective...): their fields
+        return ["object", type(value).__qualname__, _plain(vars(value), where, depth + 1)]
     if type(value).__module__ == "PIL.Image" or _is_pil(value):
         pixels = hashlib.blake2b(value.tobytes(), digest_size=16).hexdigest()
         return ["pil", value.mode, list(value.size), pixels]

@@ -127,6 +127,14 @@ def test_pil_images_numpy_and_generators_are_keyed_by_content():
     assert cache_key(size=3, stride=1) == cache_key(stride=1, size=3)
 
 
+def test_library_objects_are_keyed_by_their_attributes():
+    from lecturelib.models import ImagePreprocess
+
+    a = ImagePreprocess((0.5,) * 3, (0.25,) * 3)
+    assert cache_key(a) == cache_key(ImagePreprocess((0.5,) * 3, (0.25,) * 3))
+    assert cache_key(a) != cache_key(ImagePreprocess((0.5,) * 3, (0.5,) * 3))
+
+
 def test_off_computes_every_time_and_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("LECTURELIB_CACHE", "off")
     f, calls = _counting()
