@@ -9,7 +9,7 @@ Compares, on the same PCA-50 features of each layer (perplexity 30):
 Beside each time: the 10-NN accuracy in the embedding and its trustworthiness.
 
     python benchmarks/bench_tsne.py           # 5,000 digits, 5 layers
-    python benchmarks/bench_tsne.py --quick   # 1,000 digits, 2 layers (< 1 minute)
+    python benchmarks/bench_tsne.py --quick   # 500 digits, 2 layers (about a minute)
 
 Writes the Markdown table to ``benchmarks/results/tsne.md``.
 """
@@ -111,10 +111,10 @@ def run(n: int, layers: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 digits, 2 layers")
+    parser.add_argument("--quick", action="store_true", help="500 digits, 2 layers")
     args = parser.parse_args()
     n, layers = (
-        (1000, ["input", "fc1"])
+        (500, ["input", "fc1"])
         if args.quick
         else (5000, ["input", "conv1", "conv2", "fc1", "fc2"])
     )
