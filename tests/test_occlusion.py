@@ -291,3 +291,15 @@ def test_plot_and_widget():
     stride_slider.value = 8
     assert w.children[1].value != text and "3×3 map" in w.children[1].value
     assert size_slider.max == 24
+
+
+def test_incremental_several_images_and_targets():
+    net, x = ResidualNet().eval(), torch.randn(3, 3, 14, 14)
+    kw = {"size": 4, "stride": 2, "progress": False}
+    inc = occlusion_sensitivity(
+        net, x, torch.tensor([0, 2, 1]), method="incremental", **kw
+    )
+    full = occlusion_sensitivity(net, x, [0, 2, 1], method="full", **kw)
+    assert inc.shape == (3, 6, 6)
+    assert (inc - full).abs().max() < 1e-4
+    assert not torch.allclose(inc[0], inc[1])
