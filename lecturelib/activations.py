@@ -195,18 +195,22 @@ def class_purity(scores: Tensor, labels: Tensor, *, top: int = 10) -> Tensor:
     Args:
         scores: (channels, N); labels: (N,) integer classes.
     Returns:
-        (channels,) in [1/top, 1]: 1 when the channel's ``top`` images are all of one class.
+        (channels,) in [1/top, 1]: 1 when the channel's ``top`` images are all of one
+        class. NaN for a channel that fewer than ``top`` images excite above its
+        minimum (a dead ReLU unit): its "top" images would be ties in data order.
     """
     if scores.dim() != 2 or labels.shape != (scores.shape[1],):
         raise ValueError(
             f"labels must be ({scores.shape[-1]},) for scores {tuple(scores.shape)}"
         )
     top = check_int("top", top, low=1, high=scores.shape[1])
-    best = labels.cpu()[scores.argsort(1, descending=True)[:, :top]]
+    values, order = scores.sort(1, descending=True)
+    best = labels.cpu()[order[:, :top]]
     counts = torch.stack(
         [torch.bincount(row, minlength=int(labels.max()) + 1).amax() for row in best]
     )
-    return counts.float() / top
+    excited = values[:, top - 1] > values[:, -1]
+    return torch.where(excited, counts.float() / top, torch.nan)
 
 
 def _ordinal(r: int) -> str:

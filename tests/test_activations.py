@@ -156,8 +156,11 @@ def test_best_share_and_class_purity_known_values():
     share = A.best_share(scores)
     assert share[0] == pytest.approx(0.4) and share[1] == 0.75 and torch.isnan(share[2])
     labels = torch.tensor([3, 3, 1, 3])
-    purity = A.class_purity(scores[:2], labels, top=2)  # row 1: images 1 and 2 → 3, 1
-    assert purity.tolist() == [1.0, 0.5]
+    purity = A.class_purity(scores, labels, top=2)  # row 1: images 1 and 2 → 3, 1
+    assert purity[:2].tolist() == [1.0, 0.5]
+    assert torch.isnan(purity[2])  # dead channel: no top images, whatever their order
+    # excited by one image only: its top 2 would hold a tie → not counted
+    assert torch.isnan(A.class_purity(torch.tensor([[0.0, 5.0, 0.0, 0.0]]), labels, top=2))
     with pytest.raises(ValueError, match="non-negative"):
         A.best_share(-scores)
     with pytest.raises(ValueError, match=r"top must be in \[1, 4\]"):
