@@ -160,7 +160,9 @@ def test_best_share_and_class_purity_known_values():
     assert purity[:2].tolist() == [1.0, 0.5]
     assert torch.isnan(purity[2])  # dead channel: no top images, whatever their order
     # excited by one image only: its top 2 would hold a tie → not counted
-    assert torch.isnan(A.class_purity(torch.tensor([[0.0, 5.0, 0.0, 0.0]]), labels, top=2))
+    assert torch.isnan(
+        A.class_purity(torch.tensor([[0.0, 5.0, 0.0, 0.0]]), labels, top=2)
+    )
     with pytest.raises(ValueError, match="non-negative"):
         A.best_share(-scores)
     with pytest.raises(ValueError, match=r"top must be in \[1, 4\]"):
