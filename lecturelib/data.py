@@ -145,7 +145,12 @@ def _load_image_folder(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:
 def _cifar10(split: str, root: str | None) -> tuple[torch.Tensor, torch.Tensor]:
     root = root or os.environ.get("LECTURELIB_CIFAR10") or None
     if root:
-        folder = Path(root).expanduser() / split
+        base = Path(root).expanduser()
+        if not base.is_absolute() and not base.is_dir():
+            # A relative setting such as ../shared/datasets/cifar10-jpeg is read from the
+            # repository's root, wherever the kernel runs (notebooks run in notebooks/).
+            base = Path(__file__).resolve().parents[1] / base
+        folder = base / split
         if not folder.is_dir():
             raise FileNotFoundError(
                 f"CIFAR-10 folder {folder} does not exist: root (or LECTURELIB_CIFAR10) must "
