@@ -93,9 +93,9 @@ def train_resnet_nopool(
         The path of the checkpoint: ``{"model": state_dict, "config": {"depth",
         "channels"}, "test_accuracy": float, ...}``.
     """
-    from .data import DATA_DIR, load_cifar10
+    from .data import load_cifar10
     from .models import ResNetNoPool
-    from .train import accuracy, fit
+    from .train import accuracy, fit, save_checkpoint
 
     seed_everything(0)
     x, y = load_cifar10("train", root)
@@ -117,19 +117,14 @@ def train_resnet_nopool(
     print(
         f"ResNetNoPool({depth}, channels={channels}) test accuracy: {acc:.4f} on {len(yt)} images"
     )
-    path = Path(DATA_DIR) / output
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    torch.save(
-        {
-            "model": state,
-            "config": {"depth": depth, "channels": channels},
-            "test_accuracy": acc,
-            "n_train": len(y),
-            "epochs": epochs,
-        },
-        path,
+    return save_checkpoint(
+        model,
+        output,
+        config={"depth": depth, "channels": channels},
+        test_accuracy=acc,
+        n_train=len(y),
+        epochs=epochs,
     )
-    return path
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -436,28 +436,23 @@ def load_all_conv(device=None) -> AllConvNet:
 
 def train_checkpoint(device=None, *, epochs: int = 15) -> Path:
     """Recipe of ``data/allconv_mnist.pt``: :func:`train_all_conv`, defaults, seed 0."""
-    from .data import DATA_DIR, load_mnist
+    from .data import load_mnist
     from .device import get_device
-    from .train import accuracy
+    from .train import accuracy, save_checkpoint
 
     x, y = load_mnist("train")
     xt, yt = load_mnist("test")
     model = train_all_conv(x.to(device or get_device()), y, epochs=epochs)
     acc = accuracy(model, xt, yt)
     print(f"AllConvNet held-out accuracy: {acc:.4f} on {len(yt)} digits")
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    path = Path(DATA_DIR) / CHECKPOINT
-    torch.save(
-        {
-            "model": state,
-            "config": {"width": model.conv2.out_channels},
-            "test_accuracy": acc,
-            "n_train": len(y),
-            "epochs": epochs,
-        },
-        path,
+    return save_checkpoint(
+        model,
+        CHECKPOINT,
+        config={"width": model.conv2.out_channels},
+        test_accuracy=acc,
+        n_train=len(y),
+        epochs=epochs,
     )
-    return path
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from .data import DATA_DIR
 from .device import get_device, make_generator, seed_everything
 
-__all__ = ["fit", "accuracy", "predict", "RECIPES", "main"]
+__all__ = ["fit", "accuracy", "predict", "save_checkpoint", "RECIPES", "main"]
 
 
 def fit(
@@ -96,7 +96,8 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, **kw)
     return (predict(model, images, **kw) == labels.cpu()).float().mean().item()
 
 
-def _save(model: nn.Module, name: str, **meta) -> Path:
+def save_checkpoint(model: nn.Module, name: str, **meta) -> Path:
+    """Save ``model``'s weights (on the CPU) and ``meta`` as ``data/<name>``."""
     path = Path(DATA_DIR) / name
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     torch.save({"model": state, **meta}, path)
@@ -115,7 +116,7 @@ def train_lenet(device=None, epochs: int = 12) -> Path:
     fit(model, x, y, epochs=epochs, batch_size=64, lr=1e-3, generator=make_generator(0))
     acc = accuracy(model, xt, yt)
     print(f"LeNet held-out accuracy: {acc:.4f} on {len(yt)} digits")
-    return _save(model, "lenet_mnist.pt", test_accuracy=acc, n_train=len(y))
+    return save_checkpoint(model, "lenet_mnist.pt", test_accuracy=acc, n_train=len(y))
 
 
 def _train_resnet(device=None):
