@@ -78,19 +78,14 @@ def adversarial_attack(
     check_choice("loss", loss, LOSSES)
     with preserved_state(model), torch.enable_grad():
         x = images.detach().clone().requires_grad_(True)
-        history = []
-        with torch.no_grad():
-            first = model(x)
-        y = (
-            first.argmax(1)
-            if labels is None
-            else check_target(labels, first.shape[1], len(x))
-        )
-        y = y.to(x.device)
+        history, y = [], None
         optimizer = torch.optim.SGD([x], lr=lr)
         for _ in tqdm(range(steps), desc="attack", disable=not progress, leave=False):
             logits = model(x)
             history.append(logits.argmax(1).cpu())
+            if y is None:  # from the first forward: no extra pass for the labels
+                y = logits.argmax(1) if labels is None else labels
+                y = check_target(y, logits.shape[1], len(x)).to(x.device)
             optimizer.zero_grad()
             _attack_loss(logits, y, loss).backward()
             optimizer.step()
