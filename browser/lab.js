@@ -110,6 +110,17 @@ window.__lab = {
     return { kind, label: label ? label.textContent : "", value: this.controlValue() };
   },
 
+  // A widget that recomputes on a click: mark the Run/Update button of the control's cell.
+  findRunButton() {
+    const cell = document.querySelector("[data-lab-cell]");
+    const buttons = Array.from(cell.querySelectorAll("button.widget-button"))
+      .filter((b) => !b.disabled && !b.classList.contains("widget-toggle-button"));
+    const run = buttons.find((b) => /run|update|compute|start|go|attack|draw/i.test(b.textContent));
+    if (!run) return null;
+    run.setAttribute("data-lab-run", "1");
+    return run.textContent.trim();
+  },
+
   controlValue() {
     const el = document.querySelector("[data-lab-control]");
     if (!el) return null;
