@@ -6,7 +6,8 @@
   (Smilkov et al., 2017), which removes much of its high-frequency noise.
 
 Both take the gradient with ``torch.autograd.grad`` with respect to the input alone,
-with the model's parameters frozen for the call (:func:`lecturelib.hooks.preserved_state`):
+with the model in eval mode and its parameters frozen for the call
+(:func:`lecturelib.hooks.preserved_state`, which restores both afterwards):
 autograd then skips every weight gradient and the forward pass saves less, and the
 parameters' ``.grad`` stay untouched. On a CPU the input is also laid out channels-last
 (oneDNN's fast convolution layout, 1.3–1.6× here); results are the same up to float
