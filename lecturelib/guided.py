@@ -41,11 +41,15 @@ __all__ = [
 
 
 def _check_channel(channel, acts: Tensor, layer: str) -> int:
-    return (
-        check_int("channel", channel, low=0, high=acts.shape[1] - 1)
-        if acts.dim() > 1
-        else 0
-    )
+    """``channel`` must index the layer's channels (the units, for a flat layer)."""
+    channel = check_int("channel", channel)
+    n = acts.shape[1]
+    if not 0 <= channel < n:
+        raise ValueError(
+            f"channel must be in [0, {n - 1}] (layer {layer!r} has {n} "
+            f"{'channels' if acts.dim() > 2 else 'units'}); got {channel}"
+        )
+    return channel
 
 
 def _pick_units(acts: Tensor, target, channel, layer: str | None) -> Tensor:
@@ -145,14 +149,17 @@ def compute_backprop_views(
 
 
 def without_relus(model: nn.Module) -> nn.Module:
-    """A copy of ``model`` with every ReLU / ReLU6 replaced by ``nn.Identity``.
+    """A copy of ``model`` with every ReLU-like module replaced by ``nn.Identity``.
 
-    The copy is linear between its other non-linearities: the three rules agree on it.
+    ReLU, ReLU6 and any ``Hardtanh`` from 0: the modules the rules act on. The copy is
+    linear between its other non-linearities, so the three rules agree on it
+    (``F.relu`` called in a ``forward`` is not a module and stays).
     """
     clone = copy.deepcopy(model)
     for parent in list(clone.modules()):
         for child_name, child in parent.named_children():
-            if isinstance(child, (nn.ReLU, nn.ReLU6)):
+            relu6_like = isinstance(child, nn.Hardtanh) and child.min_val == 0.0
+            if isinstance(child, nn.ReLU) or relu6_like:
                 setattr(parent, child_name, nn.Identity())
     return clone
 

@@ -165,17 +165,17 @@ def test_state_is_restored_also_after_an_error():
         (
             {"layer": "conv2", "channel": 64},
             ValueError,
-            r"channel must be in \[0, 63\]",
+            r"channel must be in \[0, 63\] \(layer 'conv2' has 64 channels\)",
         ),
         (
             {"layer": "conv2", "channel": -1},
             ValueError,
-            r"channel must be in \[0, 63\]",
+            r"channel must be in \[0, 63\] \(layer 'conv2' has 64 channels\)",
         ),
         (
             {"layer": "fc1", "channel": 200},
             ValueError,
-            r"channel must be in \[0, 199\]",
+            r"channel must be in \[0, 199\] \(layer 'fc1' has 200 units\)",
         ),
         ({"layer": "conv9"}, ValueError, r"layer 'conv9' is not in the model.*conv"),
         ({"target": 10}, ValueError, r"target must be in \[0, 9\]"),
