@@ -72,11 +72,14 @@ def receptive_field_boxes(
 
     The box is the bounding box of the support of ∂(Σ_c a_c[row, col])/∂x at random
     inputs x ~ N(0, 1), united over ``samples`` draws so that ReLU and max-pooling
-    masks, which differ from draw to draw, do not hide part of it.
+    masks, which differ from draw to draw, do not hide part of it (a unit with no
+    gradient at any draw gets the whole image). ``device``: the model's by default.
     Returns (k, 4) long ``(top, left, bottom, right)``, bottom/right exclusive.
     """
     name = resolve_layer(model, layer)[0]
     k = positions.shape[0]
+    if device is None:
+        device = next(model.parameters(), torch.empty(0)).device
     gen = torch.Generator().manual_seed(seed)
     x = (
         torch.randn((samples * k, *image_shape), generator=gen)
@@ -93,6 +96,9 @@ def receptive_field_boxes(
     boxes = []
     for s in support:
         r, c = s.any(1).nonzero().flatten(), s.any(0).nonzero().flatten()
+        if len(r) == 0:  # a dead unit: no gradient at any draw, show the whole image
+            boxes.append([0, 0, *image_shape[1:]])
+            continue
         boxes.append([int(r[0]), int(c[0]), int(r[-1]) + 1, int(c[-1]) + 1])
     return torch.tensor(boxes)
 
@@ -125,6 +131,7 @@ def _top_units(a: Tensor, k: int, per_image: int) -> tuple[Tensor, Tensor, Tenso
     vals, pos = flat.topk(min(per_image, flat.shape[1]), dim=1)
     img = torch.arange(a.shape[0], device=a.device)[:, None].expand_as(pos)
     best = vals.flatten().topk(min(k, vals.numel())).indices
+    best = best[vals.flatten()[best] > -torch.inf]  # images with fewer peaks
     return img.flatten()[best], pos.flatten()[best], vals.flatten()[best]
 
 

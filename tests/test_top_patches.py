@@ -85,3 +85,15 @@ def test_widget_readout_follows_the_channel_slider():
     assert readout.value.startswith("conv2, channel 0:")
     slider.value = 4
     assert readout.value.startswith("conv2, channel 4:")
+
+
+def test_per_image_keeps_distinct_local_maxima_and_skips_missing_ones():
+    from lecturelib.top_patches import _top_units
+
+    a = torch.zeros(2, 5, 5)
+    a[0, 0, 0], a[0, 4, 4], a[0, 0, 1] = 5.0, 4.0, 4.5  # (0, 1) is no peak: next to 5
+    i, j = torch.meshgrid(torch.arange(5.0), torch.arange(5.0), indexing="ij")
+    a[1] = 3.0 - (i - 2) ** 2 - (j - 2) ** 2  # a single peak, at the centre
+    img, pos, vals = _top_units(a, k=4, per_image=2)
+    assert img.tolist() == [0, 0, 1] and pos.tolist() == [0, 24, 12]
+    torch.testing.assert_close(vals, torch.tensor([5.0, 4.0, 3.0]))
