@@ -74,24 +74,39 @@ def _open(page, base: str, token: str, name: str) -> None:
     page.evaluate("p => __lab.listen(p)", name)
 
 
-def _move(page, control: dict) -> str:
-    """One keyboard step on the slider (right, or left at the end); next drop-down entry."""
+def _move(page, control: dict, *, far: bool = False) -> str:
+    """Move the control: one keyboard step (or, ``far``, to one end of its range);
+    for a drop-down, the next entry (or the last/first). Returns the new value."""
     target = page.locator("[data-lab-control]")
     if control["kind"] == "dropdown":
         count = target.locator("option").count()
         index = target.evaluate("el => el.selectedIndex")
-        target.select_option(index=(index + 1) % count)
+        new = (0 if index == count - 1 else count - 1) if far else (index + 1) % count
+        target.select_option(index=new)
         return page.evaluate("() => __lab.controlValue()")
     handle = target.locator(".noUi-handle").first
     handle.scroll_into_view_if_needed()
     handle.focus()
-    for key in ("ArrowRight", "ArrowLeft"):
+    current = page.evaluate("() => __lab.controlValue()")
+    for key in ("Home", "End") if far else ("ArrowRight", "ArrowLeft"):
         handle.press(key)
         time.sleep(0.3)
         value = page.evaluate("() => __lab.controlValue()")
-        if value != control["value"]:
+        if value != current:
             return value
     pytest.fail(f"the slider {control['label']!r} did not move with the keyboard")
+
+
+def _move_and_look(page, name: str, control: dict, before: dict, *, far: bool):
+    """Move the control, let the kernel redraw (clicking Run if the widget has one)."""
+    moved_to = _move(page, control, far=far)
+    _settle(page, name, MOVE_LIMIT)
+    after = page.evaluate("() => __lab.cellState()")
+    if after == before and page.evaluate("() => __lab.findRunButton()"):
+        page.locator("[data-lab-run]").click()  # a widget that computes on "Run"
+        _settle(page, name, MOVE_LIMIT)
+        after = page.evaluate("() => __lab.cellState()")
+    return moved_to, after
 
 
 def _digest(images: list[str]) -> list[str]:
@@ -122,13 +137,9 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
         cell.scroll_into_view_if_needed()
         before = page.evaluate("() => __lab.cellState()")
         cell.screenshot(path=str(OUT / f"{notebook.stem}-before.png"))
-        moved_to = _move(page, control)
-        _settle(page, name, MOVE_LIMIT)
-        after = page.evaluate("() => __lab.cellState()")
-        if after == before and page.evaluate("() => __lab.findRunButton()"):
-            page.locator("[data-lab-run]").click()  # a widget that computes on "Run"
-            _settle(page, name, MOVE_LIMIT)
-            after = page.evaluate("() => __lab.cellState()")
+        moved_to, after = _move_and_look(page, name, control, before, far=False)
+        if after == before:  # one step may change nothing visible: go to an end
+            moved_to, after = _move_and_look(page, name, control, before, far=True)
         cell.screenshot(path=str(OUT / f"{notebook.stem}-after.png"))
         _assert_no_errors(page, name, f"after moving {control['label']!r} to {moved_to}")
         assert after["text"] != before["text"], (
