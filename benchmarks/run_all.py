@@ -4,13 +4,14 @@ Each benchmark runs as ``python benchmarks/bench_<topic>.py [--quick]`` with the
 cache off (so nothing is answered from disk) and writes benchmarks/results/<topic>.md;
 this script then executes each notebook on a cold cache and writes
 benchmarks/results/REPORT.md: the machine, one summary table, and each benchmark's
-own table, all measured in the same run. --quick runs each benchmark's short version
-on a copy of benchmarks/ (the full results stay) and writes REPORT-quick.md. With --readme it also replaces the
+own table, all measured in the same run. A full run also refreshes
+benchmarks/results/<topic>.md (unless --keep-results); --quick runs each benchmark's
+short version, leaves those files alone and writes REPORT-quick.md. With --readme it also replaces the
 Benchmarks block of README.md (between the ``<!-- bench:begin -->`` markers).
 
 Usage:
     python benchmarks/run_all.py [--quick] [--only occlusion,saliency] [--no-notebooks]
-                                 [--readme]
+                                 [--notebooks 05,06] [--readme] [--keep-results]
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def machine() -> str:
 def run_benchmark(script: Path, quick: bool, limit: float) -> dict:
     """Run one bench_<topic>.py; returns its status, wall time and Markdown table.
 
-    The script writes ``results/<topic>.md`` beside itself; a --quick run works on a
-    copy of benchmarks/ in a temporary folder, so the full results stay as they are.
+    The script writes ``results/<topic>.md`` beside itself: ``script`` is a copy in a
+    temporary folder, and main() copies the results back after a full run.
     """
     topic = script.stem.removeprefix("bench_")
     result_file = script.parent / "results" / f"{topic}.md"
@@ -161,18 +162,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default="", help="notebook prefixes to time, e.g. 05,06")
     parser.add_argument("--limit", type=float, default=None, help="seconds per benchmark")
     parser.add_argument("--readme", action="store_true", help="also update README.md")
+    parser.add_argument("--keep-results", action="store_true",
+                        help="leave benchmarks/results/<topic>.md as they are")
     args = parser.parse_args(argv)
     topics = [t.strip() for t in args.only.split(",") if t.strip()]
     RESULTS.mkdir(parents=True, exist_ok=True)
     limit = args.limit or (300.0 if args.quick else 1800.0)
     with tempfile.TemporaryDirectory(prefix="lecturelib-bench-") as scratch:
-        folder = BENCH
-        if args.quick:  # leave the full results in benchmarks/results untouched
-            folder = Path(scratch) / "benchmarks"
-            shutil.copytree(BENCH, folder, ignore=shutil.ignore_patterns("results", "__pycache__"))
+        folder = Path(scratch) / "benchmarks"  # a copy: results land there first
+        shutil.copytree(BENCH, folder, ignore=shutil.ignore_patterns("results", "__pycache__"))
         scripts = [s for s in sorted(folder.glob("bench_*.py"))
                    if not topics or s.stem.removeprefix("bench_") in topics]
         benches = [run_benchmark(s, args.quick, limit) for s in scripts]
+        if not (args.quick or args.keep_results):  # full runs refresh results/<topic>.md
+            for fresh in (folder / "results").glob("*.md"):
+                shutil.copy2(fresh, RESULTS / fresh.name)
     notebooks = None if args.no_notebooks else time_notebooks(args.notebooks)
     text = report(benches, notebooks, quick=args.quick)
     name = "REPORT-quick" if args.quick else "REPORT"
