@@ -20,7 +20,7 @@ OUT = ROOT / "build" / "browser"
 LAB_JS = (Path(__file__).with_name("lab.js")).read_text()
 RUN_LIMIT = float(os.environ.get("BROWSER_NB_TIMEOUT", "300"))
 MOVE_LIMIT = 180.0  # one slider step re-computes one figure
-SETTLE = 2.0  # seconds without any change in the page before asserting
+SETTLE = 3.0  # seconds without any change in the page (kernel idle) before asserting
 TIMINGS: dict[str, dict[str, float]] = {}
 
 
