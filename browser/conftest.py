@@ -29,8 +29,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "browser"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
     "--disable-dev-shm-usage",
 ]
 SETTINGS = {  # JupyterLab user settings, written to an isolated folder
@@ -40,7 +45,8 @@ SETTINGS = {  # JupyterLab user settings, written to an isolated folder
     },
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {
-        "fetchNews": "false", "checkForUpdates": False,
+        "fetchNews": "false",
+        "checkForUpdates": False,
     },
 }
 
@@ -70,7 +76,9 @@ def _server_env(runtime: Path) -> dict[str, str]:
     return env
 
 
-def _wait_ready(url: str, proc: subprocess.Popen, log: Path, limit: float = 120) -> None:
+def _wait_ready(
+    url: str, proc: subprocess.Popen, log: Path, limit: float = 120
+) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -94,20 +102,30 @@ def lab_server():
     (state / "workspaces").mkdir(parents=True)
     port, token = _free_port(), secrets.token_hex(16)
     command = [
-        str(Path(sys.executable).with_name("jupyter-lab")), "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+        str(Path(sys.executable).with_name("jupyter-lab")),
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={folder}",
         f"--LabApp.user_settings_dir={state / 'settings'}",
         f"--LabApp.workspaces_dir={state / 'workspaces'}",
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, for Run All
-        "--LabApp.news_url=", "--ServerApp.terminals_enabled=False",
+        "--LabApp.news_url=",
+        "--ServerApp.terminals_enabled=False",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = OUT / "jupyterlab.log"
     with open(log, "w") as log_file:
-        proc = subprocess.Popen(command, env=_server_env(state / "runtime"),
-                                stdout=log_file, stderr=subprocess.STDOUT, cwd=folder)
+        proc = subprocess.Popen(
+            command,
+            env=_server_env(state / "runtime"),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(f"{base}/api/status?token={token}", proc, log)
@@ -126,10 +144,13 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not Path(executable).exists():
-        pytest.fail(f"{executable} not found: apt-get install -y chromium (or set CHROMIUM)")
+        pytest.fail(
+            f"{executable} not found: apt-get install -y chromium (or set CHROMIUM)"
+        )
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -149,6 +170,10 @@ def pytest_terminal_summary(terminalreporter):
     for name, t in timings.items():
         ran = f"{t['run_all_s']:7.1f}" if t["run_all_s"] is not None else "      -"
         state = "" if t.get("passed") else "  (failed)"
-        terminalreporter.write_line(f"{name:32s} run all {ran}   total {t['total_s']:7.1f}{state}")
+        terminalreporter.write_line(
+            f"{name:32s} run all {ran}   total {t['total_s']:7.1f}{state}"
+        )
     total = sum(t["total_s"] for t in timings.values())
-    terminalreporter.write_line(f"{'all ' + str(len(timings)) + ' notebooks':32s} {'':15s} total {total:7.1f}")
+    terminalreporter.write_line(
+        f"{'all ' + str(len(timings)) + ' notebooks':32s} {'':15s} total {total:7.1f}"
+    )

@@ -28,7 +28,9 @@ def notebook_paths() -> list[Path]:
     """The notebooks to open: BROWSER_NOTEBOOKS (default notebooks/), BROWSER_ONLY prefixes."""
     folder = Path(os.environ.get("BROWSER_NOTEBOOKS", ROOT / "notebooks"))
     paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    only = [p.strip() for p in os.environ.get("BROWSER_ONLY", "").split(",") if p.strip()]
+    only = [
+        p.strip() for p in os.environ.get("BROWSER_ONLY", "").split(",") if p.strip()
+    ]
     return [p for p in paths if not only or any(p.name.startswith(o) for o in only)]
 
 
@@ -66,11 +68,17 @@ def _assert_no_errors(page, path: str, when: str) -> None:
 
 
 def _open(page, base: str, token: str, name: str) -> None:
-    page.goto(f"{base}/lab/tree/{name}?reset&token={token}", wait_until="domcontentloaded")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined",
-                           timeout=60_000)
+    page.goto(
+        f"{base}/lab/tree/{name}?reset&token={token}", wait_until="domcontentloaded"
+    )
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.started !== undefined",
+        timeout=60_000,
+    )
     page.evaluate(LAB_JS)
-    page.wait_for_function("p => __lab.kernelStatus(p) === 'idle'", arg=name, timeout=120_000)
+    page.wait_for_function(
+        "p => __lab.kernelStatus(p) === 'idle'", arg=name, timeout=120_000
+    )
     page.evaluate("p => __lab.listen(p)", name)
 
 
@@ -115,7 +123,7 @@ def _digest(images: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("notebook", notebook_paths(), ids=lambda p: p.stem)
 def test_notebook_in_browser(notebook: Path, lab_server, browser):
-    base, token, folder = lab_server
+    base, token, _ = lab_server
     name = notebook.name
     on_disk = notebook.read_bytes()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -124,8 +132,13 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
     try:
         _open(page, base, token, name)
         page.evaluate("p => __lab.runAll(p)", name)
-        _poll(page, name, lambda s: s["pending"] == 0 and s["status"] == "idle",
-              RUN_LIMIT, "Run All")
+        _poll(
+            page,
+            name,
+            lambda s: s["pending"] == 0 and s["status"] == "idle",
+            RUN_LIMIT,
+            "Run All",
+        )
         _settle(page, name)
         ran = time.monotonic() - start
         page.screenshot(path=str(OUT / f"{notebook.stem}-run.png"))
@@ -141,22 +154,28 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
         if after == before:  # one step may change nothing visible: go to an end
             moved_to, after = _move_and_look(page, name, control, before, far=True)
         cell.screenshot(path=str(OUT / f"{notebook.stem}-after.png"))
-        _assert_no_errors(page, name, f"after moving {control['label']!r} to {moved_to}")
+        _assert_no_errors(
+            page, name, f"after moving {control['label']!r} to {moved_to}"
+        )
         assert after["text"] != before["text"], (
             f"{name}: the readout did not change when {control['label']!r} went "
-            f"{control['value']} → {moved_to}: {after['text'][:300]!r}")
+            f"{control['value']} → {moved_to}: {after['text'][:300]!r}"
+        )
         assert _digest(after["images"]) != _digest(before["images"]), (
             f"{name}: the figure did not change when {control['label']!r} went "
-            f"{control['value']} → {moved_to}")
+            f"{control['value']} → {moved_to}"
+        )
         passed = True
     finally:
-        TIMINGS[notebook.stem] = {"run_all_s": round(ran, 1) if ran else None,
-                                  "total_s": round(time.monotonic() - start, 1),
-                                  "passed": passed}
+        TIMINGS[notebook.stem] = {
+            "run_all_s": round(ran, 1) if ran else None,
+            "total_s": round(time.monotonic() - start, 1),
+            "passed": passed,
+        }
         try:  # free the kernel's memory before the next notebook
             page.evaluate("p => window.__lab && __lab.shutdown(p)", name)
-        except Exception:  # noqa: BLE001 - the page may be gone already
-            pass
+        except Exception as err:  # noqa: BLE001 - the page may be gone already
+            print(f"{name}: kernel not shut down ({type(err).__name__})")
         context.close()
         (OUT / "timings.json").write_text(json.dumps(TIMINGS, indent=2))
     assert notebook.read_bytes() == on_disk, f"{name} was modified on disk by the run"

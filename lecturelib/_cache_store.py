@@ -37,10 +37,16 @@ def _encode(value: Any) -> Any:
     if isinstance(value, np.generic):
         return _encode(value.item())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {
+            f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }
         return {_TAG: "dataclass", "class": _class_path(value), "fields": fields}
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return {_TAG: "namedtuple", "class": _class_path(value), "items": [_encode(v) for v in value]}
+        return {
+            _TAG: "namedtuple",
+            "class": _class_path(value),
+            "items": [_encode(v) for v in value],
+        }
     if isinstance(value, (list, tuple)):
         return type(value)(_encode(v) for v in value)
     if isinstance(value, dict) and _TAG not in value:
@@ -54,9 +60,9 @@ def _class_path(value: Any) -> str:
 
 def _load_class(path: str) -> type:
     module, _, qualname = path.partition(":")
-    if module != "lecturelib" and not module.startswith("lecturelib."):
-        if module not in sys.modules:  # only classes already imported by the caller
-            raise TypeError(f"cache: refusing to import {module!r} to read an entry")
+    ours = module == "lecturelib" or module.startswith("lecturelib.")
+    if not ours and module not in sys.modules:  # only classes already imported
+        raise TypeError(f"cache: refusing to import {module!r} to read an entry")
     obj: Any = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)
@@ -75,7 +81,11 @@ def _decode(value: Any) -> Any:
         return {k: _decode(v) for k, v in value.items()}
     if kind == "torch":
         text = value["text"]
-        return getattr(torch, text[len("torch."):]) if text.startswith("torch.") else torch.device(text)
+        return (
+            getattr(torch, text[len("torch.") :])
+            if text.startswith("torch.")
+            else torch.device(text)
+        )
     if kind == "ndarray":
         return value["data"].numpy()
     cls = _load_class(value["class"])
@@ -110,7 +120,7 @@ def read(path: Path, device: torch.device) -> tuple[bool, Any]:
     try:
         stored = torch.load(path, map_location=device, weights_only=True)
         return True, _decode(stored["result"])
-    except Exception:  # a truncated, stale or foreign file: recompute and overwrite
+    except Exception:  # noqa: BLE001 - truncated, stale or foreign file: recompute
         return False, None
 
 

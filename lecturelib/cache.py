@@ -75,7 +75,14 @@ import torch
 
 from . import _cache_store as _store
 
-__all__ = ["disk_cache", "cached", "cache_key", "cache_dir", "clear_cache", "cache_stats"]
+__all__ = [
+    "cache_dir",
+    "cache_key",
+    "cache_stats",
+    "cached",
+    "clear_cache",
+    "disk_cache",
+]
 
 _OFF = {"off", "0", "false", "no", "none"}
 _MEMORY_ENTRIES = 16
@@ -137,7 +144,8 @@ def _model_digest(model: torch.nn.Module) -> str:
     """Hash of the weights, memoised per object and redone when a tensor changed."""
     state = model.state_dict(keep_vars=True)
     finger = tuple(
-        (k, v.data_ptr(), v._version, tuple(v.shape), str(v.dtype)) for k, v in state.items()
+        (k, v.data_ptr(), v._version, tuple(v.shape), str(v.dtype))
+        for k, v in state.items()
         if isinstance(v, torch.Tensor)
     )
     memo = _MODEL_MEMO.get(model)
@@ -146,7 +154,11 @@ def _model_digest(model: torch.nn.Module) -> str:
     h = hashlib.blake2b(digest_size=16)
     for k, v in state.items():
         h.update(k.encode())
-        h.update(_tensor_digest(v).encode() if isinstance(v, torch.Tensor) else repr(v).encode())
+        h.update(
+            _tensor_digest(v).encode()
+            if isinstance(v, torch.Tensor)
+            else repr(v).encode()
+        )
     digest = h.hexdigest()
     _MODEL_MEMO[model] = (finger, digest)
     return digest
@@ -184,19 +196,26 @@ def _plain_other(value: Any, where: str, depth: int) -> Any:
     if isinstance(value, enum.Enum):
         return ["enum", type(value).__qualname__, value.name]
     if isinstance(value, (list, tuple)):
-        return [type(value).__name__] + [_plain(v, f"{where}[{i}]", depth + 1)
-                                         for i, v in enumerate(value)]
+        return [type(value).__name__] + [
+            _plain(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)
+        ]
     if isinstance(value, (set, frozenset)):
         items = sorted(json.dumps(_plain(v, where, depth + 1)) for v in value)
         return ["set"] + items
     if isinstance(value, dict):
-        items = [[_plain(k, where, depth + 1), _plain(v, f"{where}[{k!r}]", depth + 1)]
-                 for k, v in value.items()]
+        items = [
+            [_plain(k, where, depth + 1), _plain(v, f"{where}[{k!r}]", depth + 1)]
+            for k, v in value.items()
+        ]
         return ["dict"] + sorted(items, key=json.dumps)
     if isinstance(value, (slice, range)):
         return [type(value).__name__, value.start, value.stop, value.step]
     if hasattr(value, "__cache_key__"):
-        return ["custom", type(value).__qualname__, _plain(value.__cache_key__(), where, depth + 1)]
+        return [
+            "custom",
+            type(value).__qualname__,
+            _plain(value.__cache_key__(), where, depth + 1),
+        ]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return ["dataclass", type(value).__qualname__, _plain(fields, where, depth + 1)]
@@ -204,7 +223,11 @@ def _plain_other(value: Any, where: str, depth: int) -> Any:
         return ["callable", getattr(value, "__module__", ""), value.__qualname__]
     if type(value).__module__.startswith("lecturelib.") and hasattr(value, "__dict__"):
         # the library's own small objects (ImagePreprocess, Objective...): their fields
-        return ["object", type(value).__qualname__, _plain(vars(value), where, depth + 1)]
+        return [
+            "object",
+            type(value).__qualname__,
+            _plain(vars(value), where, depth + 1),
+        ]
     if type(value).__module__ == "PIL.Image" or _is_pil(value):
         pixels = hashlib.blake2b(value.tobytes(), digest_size=16).hexdigest()
         return ["pil", value.mode, list(value.size), pixels]
@@ -235,7 +258,8 @@ def _code_version(fn: Callable) -> str:
         try:
             path = inspect.getsourcefile(fn) or ""
             _SOURCE_MEMO[module] = hashlib.blake2b(
-                Path(path).read_bytes(), digest_size=8).hexdigest()
+                Path(path).read_bytes(), digest_size=8
+            ).hexdigest()
         except (TypeError, OSError):
             _SOURCE_MEMO[module] = "unknown"
     return _SOURCE_MEMO[module]
@@ -259,8 +283,12 @@ def _target_device(arguments: dict[str, Any]) -> torch.device:
 def _entry_key(fn: Callable, name: str, arguments: dict[str, Any]) -> str:
     version = getattr(sys.modules.get("lecturelib"), "__version__", "")
     return cache_key(
-        f"{fn.__module__}.{fn.__qualname__}", name, _code_version(fn), version,
-        torch.__version__, **arguments,
+        f"{fn.__module__}.{fn.__qualname__}",
+        name,
+        _code_version(fn),
+        version,
+        torch.__version__,
+        **arguments,
     )
 
 
@@ -324,7 +352,9 @@ def disk_cache(name: str | None = None, *, ignore: Iterable[str] = ()) -> Callab
         folder_name = name or f"{fn.__module__}.{fn.__qualname__}"
         unknown = ignored - set(inspect.signature(fn).parameters)
         if unknown:
-            raise ValueError(f"disk_cache: ignore names unknown arguments {sorted(unknown)}")
+            raise ValueError(
+                f"disk_cache: ignore names unknown arguments {sorted(unknown)}"
+            )
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -337,9 +367,15 @@ def disk_cache(name: str | None = None, *, ignore: Iterable[str] = ()) -> Callab
     return decorate
 
 
-def cached(fn: Callable, /, *args: Any, cache_dir: str | Path | None = None,
-           cache_name: str | None = None, cache_ignore: Iterable[str] = (),
-           **kwargs: Any) -> Any:
+def cached(
+    fn: Callable,
+    /,
+    *args: Any,
+    cache_dir: str | Path | None = None,
+    cache_name: str | None = None,
+    cache_ignore: Iterable[str] = (),
+    **kwargs: Any,
+) -> Any:
     """``fn(*args, **kwargs)``, answered from the cache when computed before.
 
     Args:

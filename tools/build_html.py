@@ -36,7 +36,9 @@ def notebook_paths(only: str = "", folder: Path = NOTEBOOKS) -> list[Path]:
     one of the comma-separated prefixes in ``only``."""
     prefixes = [p.strip() for p in only.split(",") if p.strip()]
     paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    return [p for p in paths if not prefixes or any(p.name.startswith(x) for x in prefixes)]
+    return [
+        p for p in paths if not prefixes or any(p.name.startswith(x) for x in prefixes)
+    ]
 
 
 def execute_notebook(path: Path, *, timeout: int = 600, env: dict | None = None):
@@ -47,8 +49,12 @@ def execute_notebook(path: Path, *, timeout: int = 600, env: dict | None = None)
     """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=False,
-        resources={"metadata": {"path": str(path.parent)}}, store_widget_state=True,
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
     )
     saved = dict(os.environ)
     os.environ.update(env or {})
@@ -76,7 +82,9 @@ def _title(nb) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
-                if line.startswith("#"):  # "# 02 — Convnet filters" -> "Convnet filters"
+                if line.startswith(
+                    "#"
+                ):  # "# 02 — Convnet filters" -> "Convnet filters"
                     return re.sub(r"^\d+\s*[—–.:-]?\s*", "", line.lstrip("#").strip())
     return ""
 
@@ -116,12 +124,16 @@ def write_index(entries: list[dict], out: Path) -> None:
     cards = []
     for e in entries:
         figure = f'<img src="{e["figure"]}" alt="">' if e["figure"] else ""
-        state = "ran in {:.0f} s".format(e["seconds"]) if not e["error"] else \
-            "failed: " + html.escape(e["error"])
+        state = (
+            "ran in {:.0f} s".format(e["seconds"])
+            if not e["error"]
+            else "failed: " + html.escape(e["error"])
+        )
         cards.append(
             f'<a class="card{" failed" if e["error"] else ""}" href="{e["page"]}">{figure}'
-            f'<h2>{html.escape(e["name"][:2])}. {html.escape(e["title"] or e["name"])}</h2>'
-            f'<div class="status">{e["name"]}.ipynb · {state}</div></a>')
+            f"<h2>{html.escape(e['name'][:2])}. {html.escape(e['title'] or e['name'])}</h2>"
+            f'<div class="status">{e["name"]}.ipynb · {state}</div></a>'
+        )
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     page = f"""<!doctype html><html><head><meta charset="utf-8">
 <title>Deep learning 8. Under the hood: the workbook</title><style>{INDEX_CSS}</style></head>
@@ -145,12 +157,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"executing {path.name} ...", flush=True)
         nb, seconds, error = execute_notebook(path, timeout=args.timeout)
         render(nb, args.out / f"{path.stem}.html")
-        print(f"  {'FAILED: ' + error if error else 'ok'} ({seconds:.1f} s)", flush=True)
-        entries.append({"name": path.stem, "title": _title(nb), "page": f"{path.stem}.html",
-                        "seconds": round(seconds, 1), "error": error,
-                        "figure": _first_figure(nb)})
+        print(
+            f"  {'FAILED: ' + error if error else 'ok'} ({seconds:.1f} s)", flush=True
+        )
+        entries.append(
+            {
+                "name": path.stem,
+                "title": _title(nb),
+                "page": f"{path.stem}.html",
+                "seconds": round(seconds, 1),
+                "error": error,
+                "figure": _first_figure(nb),
+            }
+        )
     write_index(entries, args.out)
-    timings = {e["name"]: {"seconds": e["seconds"], "error": e["error"]} for e in entries}
+    timings = {
+        e["name"]: {"seconds": e["seconds"], "error": e["error"]} for e in entries
+    }
     (args.out / "timings.json").write_text(json.dumps(timings, indent=2))
     print(f"wrote {args.out / 'index.html'} ({len(entries)} notebooks)")
     return 1 if any(e["error"] for e in entries) else 0
