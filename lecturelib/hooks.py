@@ -144,7 +144,8 @@ def backward_rule(model: nn.Module, rule: str = "guided") -> Iterator[int]:
     For ``nn.ReLU6`` the forward mask is 1{0<s<6}. Works with ``inplace=True`` and
     with a module called several times in one forward: each call's input is taken by a
     forward pre-hook before the unit runs, and the unit's output is replaced by the
-    output of an ``autograd.Function`` applied to that input. Yields the number of
+    output of an ``autograd.Function`` applied to that input (copied first when the
+    unit is in place). Yields the number of
     modules changed. Every hook is removed on exit.
     """
     check_choice("rule", rule, RULES)
@@ -152,7 +153,8 @@ def backward_rule(model: nn.Module, rule: str = "guided") -> Iterator[int]:
     count = 0
 
     def pre_hook(module, inputs):
-        module._lecturelib_stack.append(inputs[0].clone())
+        s = inputs[0]  # an in-place unit overwrites its input: keep a copy of it then
+        module._lecturelib_stack.append(s.clone() if getattr(module, "inplace", False) else s)
 
     def make_hook(low, high):
         def hook(module, inputs, output):
