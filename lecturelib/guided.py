@@ -243,7 +243,8 @@ def backprop_widget(model, images, images01, *, names, layers: dict, classes=Non
     rule = widgets.ToggleButtons(
         options=list(RULES), value="guided", description="rule"
     )
-    layer = widgets.Dropdown(options=list(layers.items()), description="layer")
+    # values are the labels (a None value would read as "no selection" in ipywidgets)
+    layer = widgets.Dropdown(options=list(layers), description="layer")
     channel = widgets.IntSlider(
         value=-1, min=-1, max=0, description="channel", continuous_update=False
     )
@@ -260,7 +261,7 @@ def backprop_widget(model, images, images01, *, names, layers: dict, classes=Non
             busy[0] = False
 
     def _update():
-        name, i = layer.value, pick.value
+        name, i = layers[layer.value], pick.value
         channel.max = shapes[name][0] - 1 if name else -1
         c = None if channel.value < 0 or not name else channel.value
         grad, units, values = _backprop(

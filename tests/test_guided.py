@@ -225,6 +225,7 @@ def test_widgets_readouts_follow_the_controls():
     )
     _pick, rule, layer, channel, readout = w.children[:5]
     assert readout.value.startswith("a, guided: output class")
+    assert layer.index == 0 and layer.value == "output"  # a visible selection
     rule.value = "deconv"
     assert readout.value.startswith("a, deconv")
     layer.value = "conv2"
