@@ -21,6 +21,7 @@ from .activations import (
     spread,
     top_predictions,
 )
+from .cache import cached
 from .filters import tile_filters
 from .plot import new_figure, show_image, to_numpy
 
@@ -143,6 +144,7 @@ def activations_widget(
     from .data import PHOTO_NAMES, load_photo
     from .device import make_generator
     from .plot import overlay_heatmap
+    from .precompute import attach_sweep
 
     device = next(model.parameters()).device
     names = list(layers) if layers is not None else spread(relu_layers(model), 8)
@@ -157,11 +159,10 @@ def activations_widget(
 
     def load(source):
         x = preprocess(load_photo(source)).unsqueeze(0).to(device)
-        state.update(
-            x=x,
-            acts=compute_activations(model, x, names),
-            preds=top_predictions(model, x, classes, k=min(5, len(classes)))[0],
+        acts, preds = cached(  # a photo seen before is answered from the disk cache
+            _photo_state, model, x, names, list(classes), min(5, len(classes))
         )
+        state.update(x=x, acts=acts, preds=preds)
         redraw()
 
     def redraw(_=None):
@@ -194,4 +195,11 @@ def activations_widget(
     layer.observe(redraw, names="value")
     unit.observe(redraw, names="value")
     load(photo)
-    return W.VBox([W.HBox([photos, path, upload]), W.HBox([layer, unit]), readout, out])
+    box = W.VBox([W.HBox([photos, path, upload]), W.HBox([layer, unit]), readout, out])
+    return attach_sweep(box, [(photos, PHOTO_NAMES)])
+
+
+def _photo_state(model, x, names, classes, k):
+    """Activations of ``names`` and the top-``k`` predictions for one photo ``x``."""
+    acts = compute_activations(model, x, names)
+    return acts, [tuple(p) for p in top_predictions(model, x, classes, k=k)[0]]

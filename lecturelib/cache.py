@@ -56,6 +56,7 @@ Helpers: :func:`clear_cache` (delete entries), :func:`cache_dir` (where they are
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import functools
@@ -64,6 +65,7 @@ import inspect
 import json
 import os
 import sys
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -79,9 +81,11 @@ __all__ = [
     "cache_dir",
     "cache_key",
     "cache_stats",
+    "cache_watch",
     "cached",
     "clear_cache",
     "disk_cache",
+    "keyable",
 ]
 
 _OFF = {"off", "0", "false", "no", "none"}
@@ -112,6 +116,47 @@ def cache_stats(reset: bool = False) -> dict[str, int]:
     if reset:
         _STATS.update(dict.fromkeys(_STATS, 0))
     return stats
+
+
+@dataclasses.dataclass
+class CacheWatch:
+    """What the cached calls inside a :func:`cache_watch` block did."""
+
+    hits: int = 0
+    misses: int = 0
+    seconds: float = 0.0
+
+    @property
+    def from_cache(self) -> bool:
+        """True when every cached call was answered from the cache (and there was one)."""
+        return self.hits > 0 and self.misses == 0
+
+    def describe(self) -> str:
+        """``"from the cache"`` or ``"computed in 2.3 s"`` (for a widget's readout)."""
+        if self.from_cache:
+            return "from the cache"
+        return f"computed in {self.seconds:.1f} s"
+
+
+@contextlib.contextmanager
+def cache_watch():
+    """Count the cache hits and misses (and the time) of the calls inside the block.
+
+    Example::
+
+        with cache_watch() as w:
+            heat = cached(occlusion_sensitivity, model, x, 281)
+        readout.value = f"map {w.describe()}"   # "map from the cache"
+    """
+    watch, before, start = CacheWatch(), dict(_STATS), time.perf_counter()
+    try:
+        yield watch
+    finally:
+        watch.hits = (_STATS["memory_hits"] - before["memory_hits"]) + (
+            _STATS["disk_hits"] - before["disk_hits"]
+        )
+        watch.misses = _STATS["misses"] - before["misses"]
+        watch.seconds = time.perf_counter() - start
 
 
 def clear_cache(name: str | None = None, *, memory_only: bool = False) -> int:
@@ -219,6 +264,13 @@ def _plain_other(value: Any, where: str, depth: int) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return ["dataclass", type(value).__qualname__, _plain(fields, where, depth + 1)]
+    if inspect.isfunction(value) and (
+        value.__closure__ or "<l" in value.__qualname__
+    ):  # a lambda or local function: its name does not say what it computes
+        raise TypeError(
+            f"cache: cannot key argument {where!r}: {value.__qualname__} is a lambda or "
+            "a local function; pass a module-level function or plain values instead"
+        )
     if inspect.isfunction(value) or inspect.isbuiltin(value) or isinstance(value, type):
         return ["callable", getattr(value, "__module__", ""), value.__qualname__]
     if type(value).__module__.startswith("lecturelib.") and hasattr(value, "__dict__"):
@@ -251,15 +303,35 @@ def cache_key(*values: Any, **named: Any) -> str:
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
 
 
+def keyable(*values: Any) -> bool:
+    """Whether the cache can key ``values`` (False for lambdas, open files…)."""
+    try:
+        cache_key(*values)
+    except TypeError:
+        return False
+    return True
+
+
 def _code_version(fn: Callable) -> str:
-    """Hash of the defining module's source: editing the code invalidates its entries."""
+    """Hash of the code behind ``fn``: editing it invalidates its entries.
+
+    For the library's own functions, every ``lecturelib`` source file counts (a
+    change in a shared helper such as :mod:`lecturelib.hooks` may change any
+    result); for other functions, the defining module's source file.
+    """
     module = getattr(fn, "__module__", "") or ""
+    if module == "lecturelib" or module.startswith("lecturelib."):
+        module = "lecturelib"
     if module not in _SOURCE_MEMO:
         try:
-            path = inspect.getsourcefile(fn) or ""
-            _SOURCE_MEMO[module] = hashlib.blake2b(
-                Path(path).read_bytes(), digest_size=8
-            ).hexdigest()
+            if module == "lecturelib":
+                paths = sorted(Path(__file__).resolve().parent.glob("*.py"))
+            else:
+                paths = [Path(inspect.getsourcefile(fn) or "")]
+            h = hashlib.blake2b(digest_size=8)
+            for path in paths:
+                h.update(path.name.encode() + b"\0" + path.read_bytes())
+            _SOURCE_MEMO[module] = h.hexdigest()
         except (TypeError, OSError):
             _SOURCE_MEMO[module] = "unknown"
     return _SOURCE_MEMO[module]

@@ -77,4 +77,12 @@ def setup_notebook(seed: int = 0) -> torch.device:
     device = get_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(f"lecturelib: torch {torch.__version__}, device {device} ({name}), seed {seed}")
+    from .cache import cache_dir
+
+    folder = cache_dir()
+    print(
+        f"result cache: {folder} (LECTURELIB_CACHE=off to recompute everything)"
+        if folder is not None
+        else "result cache: off (LECTURELIB_CACHE=off)"
+    )
     return device

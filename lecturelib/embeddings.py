@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from .activations import input_channels
+from .cache import cache_watch, cached
 from .hooks import preserved_state, record_activations, resolve_layer
 from .plot import to_numpy
 from .validate import check_images, check_int
@@ -25,6 +26,7 @@ from .validate import check_images, check_int
 __all__ = [
     "INPUT",
     "EmbeddingCache",
+    "compute_layer_embedding",
     "embed",
     "knn_accuracy",
     "layer_features",
@@ -198,10 +200,41 @@ def trustworthiness(
         return float(sk_trust(x, _as_array(points, "points"), n_neighbors=n_neighbors))
 
 
+def compute_layer_embedding(
+    features,
+    labels,
+    *,
+    perplexity: float = 30.0,
+    k: int = 10,
+    pca_dims: int = 50,
+    seed: int = 0,
+    threads: int | None = 1,
+) -> dict:
+    """t-SNE of one layer's features and its quality numbers.
+
+    Returns:
+        ``{"points": (N, 2) float32 array, "knn": k-NN accuracy, "trust":
+        trustworthiness}`` (see :func:`embed`, :func:`knn_accuracy`,
+        :func:`trustworthiness`).
+    """
+    x = reduce_dims(features, pca_dims=pca_dims, seed=seed, threads=threads)
+    points = embed(
+        x, perplexity=perplexity, pca_dims=pca_dims, seed=seed, threads=threads
+    )
+    labels = to_numpy(labels).astype(np.int64)
+    return {
+        "points": points,
+        "knn": knn_accuracy(points, labels, k),
+        "trust": trustworthiness(x, points, n_neighbors=k, threads=threads),
+    }
+
+
 class EmbeddingCache:
     """t-SNE embeddings of several layers and their quality, each computed once.
 
-    Moving a layer or perplexity slider back to a setting already seen is instant.
+    Moving a layer or perplexity slider back to a setting already seen is instant:
+    results are kept in memory and in the disk cache (:mod:`lecturelib.cache`), so a
+    setting computed in an earlier session (or by ``make precompute``) is not redone.
 
     Args:
         features: dict layer → (N, D) from :func:`layer_features`; labels: (N,) classes.
@@ -229,7 +262,6 @@ class EmbeddingCache:
             )
         self.features, self.labels = dict(features), to_numpy(labels).astype(np.int64)
         self.k, self.pca_dims, self.seed, self.threads = k, pca_dims, seed, threads
-        self._reduced: dict[str, np.ndarray] = {}
         self._store: dict[tuple[str, float], dict] = {}
         self.runs = 0
 
@@ -245,29 +277,20 @@ class EmbeddingCache:
             )
         key = (layer, float(perplexity))
         if key not in self._store:
-            if layer not in self._reduced:
-                self._reduced[layer] = reduce_dims(
+            with cache_watch() as watch:  # seen before, even in another session: on disk
+                self._store[key] = cached(
+                    compute_layer_embedding,
                     self.features[layer],
+                    self.labels,
+                    perplexity=float(perplexity),
+                    k=self.k,
                     pca_dims=self.pca_dims,
                     seed=self.seed,
                     threads=self.threads,
+                    cache_ignore=("threads",),
                 )
-            x = self._reduced[layer]
-            points = embed(
-                x,
-                perplexity=perplexity,
-                pca_dims=self.pca_dims,
-                seed=self.seed,
-                threads=self.threads,
-            )
-            self.runs += 1
-            self._store[key] = {
-                "points": points,
-                "knn": knn_accuracy(points, self.labels, self.k),
-                "trust": trustworthiness(
-                    x, points, n_neighbors=self.k, threads=self.threads
-                ),
-            }
+            if not watch.from_cache:
+                self.runs += 1
         return self._store[key]
 
     def compute(

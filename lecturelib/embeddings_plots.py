@@ -90,6 +90,8 @@ def embedding_widget(
     import ipywidgets as W
     from IPython.display import display
 
+    from .precompute import attach_sweep
+
     n = len(cache.labels)
     options = [p for p in perplexities if p < n]
     layer = W.SelectionSlider(
@@ -129,4 +131,5 @@ def embedding_widget(
     layer.observe(redraw, names="value")
     perp.observe(redraw, names="value")
     redraw()
-    return W.VBox([W.HBox([layer, perp]), readout, out])
+    box = W.VBox([W.HBox([layer, perp]), readout, out])
+    return attach_sweep(box, [(layer, cache.layers), (perp, options)])

@@ -20,6 +20,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
+from .cache import cached
 from .hooks import (
     RULES,
     backward_rule,
@@ -28,6 +29,7 @@ from .hooks import (
     resolve_layer,
 )
 from .plot import new_figure, show_image, show_map
+from .precompute import attach_sweep
 from .validate import check_choice, check_images, check_int, check_target
 
 __all__ = [
@@ -264,12 +266,8 @@ def backprop_widget(model, images, images01, *, names, layers: dict, classes=Non
         name, i = layers[layer.value], pick.value
         channel.max = shapes[name][0] - 1 if name else -1
         c = None if channel.value < 0 or not name else channel.value
-        grad, units, values = _backprop(
-            model,
-            images[i : i + 1],
-            rule.value,
-            name,
-            lambda a: _pick_units(a, None, c, name),
+        grad, units, values = cached(  # a setting seen before: from the disk cache
+            _backprop_unit, model, images[i : i + 1], rule.value, name, c
         )
         shape = shapes[name] if name else None
         readout.value = (
@@ -286,4 +284,21 @@ def backprop_widget(model, images, images01, *, names, layers: dict, classes=Non
     for control in (pick, rule, layer, channel):
         control.observe(update, names="value")
     update()
-    return widgets.VBox([pick, rule, layer, channel, readout, out])
+    box = widgets.VBox([pick, rule, layer, channel, readout, out])
+    return attach_sweep(
+        box,
+        [
+            (pick, range(len(names))),
+            (rule, list(RULES)),
+            (layer, list(layers)),
+            (channel, range(-1, 16)),
+        ],
+    )
+
+
+def _backprop_unit(model, images, rule: str, layer: str | None, channel: int | None):
+    """:func:`_backprop` of one unit: the output's max class (``layer`` None), the
+    layer's strongest unit (``channel`` None) or the strongest unit of ``channel``."""
+    return _backprop(
+        model, images, rule, layer, lambda a: _pick_units(a, None, channel, layer)
+    )

@@ -19,10 +19,12 @@ from .adversarial import (
     plot_attack,
     relative_perturbation,
 )
+from .cache import cache_watch, cached, keyable
 from .device import make_generator
 from .fooling import fooling_search
 from .maximize import display_normalize, make_objectives, maximize_response
 from .plot import new_figure, show_image
+from .precompute import attach_sweep
 
 __all__ = ["attack_widget", "fooling_widget", "maximize_widget", "plot_optimized"]
 
@@ -112,17 +114,20 @@ def maximize_widget(
 
     def compute():
         spec = choices[which.value]
-        x, h = maximize_response(
-            model,
-            spec,
-            steps=n.value,
-            lr=lr,
-            size=size,
-            prior_weight=prior.value,
-            classes=classes,
-            generator=make_generator(seed),
-            progress=False,
-        )
+        with cache_watch() as watch:  # a setting seen before: from the disk cache
+            x, h = cached(
+                maximize_response,
+                model,
+                spec,
+                steps=n.value,
+                lr=lr,
+                size=size,
+                prior_weight=round(prior.value, 4),
+                classes=classes,
+                generator=make_generator(seed),
+                progress=False,
+                cache_ignore=("progress",),
+            )
         with torch.no_grad():
             p = model(x).softmax(1)[0]
         top = int(p.argmax())
@@ -130,11 +135,16 @@ def maximize_widget(
         label = make_objectives(spec, classes)[0].label(classes)
         text = (
             f"<b>{label}</b>: objective {h[0, 0]:.3g} → {h[-1, 0]:.3g} in "
-            f"{n.value} steps; the model predicts <b>{name}</b> (p = {p[top]:.2f})"
+            f"{n.value} steps; the model predicts <b>{name}</b> (p = {p[top]:.2f}) "
+            f"({watch.describe()})"
         )
         return plot_optimized(x[0], h[:, 0], title=which.value), text
 
-    return _panel([which, n, prior], compute)
+    box = _panel([which, n, prior], compute)
+    priors = [0.0, 0.5, 1.0, 1.5, 2.0]
+    return attach_sweep(
+        box, [(which, list(choices)), (n, [10, 25, 50, 100, 200]), (prior, priors)]
+    )
 
 
 def attack_widget(
@@ -162,17 +172,31 @@ def attack_widget(
 
     def compute():
         x = images[which.value : which.value + 1]
-        adv, hist = adversarial_attack(
-            model, x, steps=n.value, lr=rate.value, loss=loss.value
-        )
+        with cache_watch() as watch:  # a setting seen before: from the disk cache
+            adv, hist = cached(
+                adversarial_attack,
+                model,
+                x,
+                steps=n.value,
+                lr=round(rate.value, 6),
+                loss=loss.value,
+                cache_ignore=("progress",),
+            )
         rel = 100 * relative_perturbation(x, adv)[0]
         k = int(first_change(hist)[0])
         a, b = classes[int(hist[0, 0])], classes[int(hist[-1, 0])]
         fig = plot_attack(x, adv, titles=[a], adversarial_titles=[b], to_image=to_image)
         when = f"first change at step {k}" if k > 0 else "no label change"
-        return fig, f"{a} → <b>{b}</b> ({when}); ‖x−x̌‖/‖x‖ = {rel:.3f}%"
+        return fig, (
+            f"{a} → <b>{b}</b> ({when}); ‖x−x̌‖/‖x‖ = {rel:.3f}% ({watch.describe()})"
+        )
 
-    return _panel([which, n, rate, loss], compute)
+    box = _panel([which, n, rate, loss], compute)
+    steps_swept = [1, 5, 10, 15, 25, 50]
+    return attach_sweep(
+        box,
+        [(which, range(len(images))), (n, steps_swept), (loss, ["ce", "margin"])],
+    )
 
 
 def fooling_widget(
@@ -192,7 +216,7 @@ def fooling_widget(
     which = W.Dropdown(options=[(classes[t], t) for t in targets], description="class")
     pop = W.IntSlider(
         value=population,
-        min=4,
+        min=8,  # more than the 4 elite images kept each generation
         max=256,
         description="population",
         continuous_update=False,
@@ -206,16 +230,25 @@ def fooling_widget(
     )
 
     def compute():
-        best, hist = fooling_search(
-            model,
-            which.value,
-            shape=shape,
-            population=pop.value,
-            generations=gens.value,
-            to_input=to_input,
-            generator=make_generator(seed),
-            progress=False,
-        )
+        settings = {
+            "shape": shape,
+            "population": pop.value,
+            "generations": gens.value,
+            "to_input": to_input,
+            "generator": make_generator(seed),
+            "progress": False,
+        }
+        with cache_watch() as watch:  # a setting seen before: from the disk cache
+            if keyable(to_input):
+                best, hist = cached(
+                    fooling_search,
+                    model,
+                    which.value,
+                    **settings,
+                    cache_ignore=("batch_size", "progress"),
+                )
+            else:  # a lambda cannot be keyed: computed each time
+                best, hist = fooling_search(model, which.value, **settings)
         name = classes[which.value]
         fig = plot_optimized(
             best,
@@ -224,6 +257,10 @@ def fooling_widget(
             ylabel=f"best p({name})",
             normalize=False,
         )
-        return fig, f"p(<b>{name}</b>) = {hist[0]:.3f} → <b>{hist[-1]:.3f}</b>"
+        return fig, (
+            f"p(<b>{name}</b>) = {hist[0]:.3f} → <b>{hist[-1]:.3f}</b> "
+            f"({watch.describe()})"
+        )
 
-    return _panel([which, pop, gens], compute)
+    box = _panel([which, pop, gens], compute)
+    return attach_sweep(box, [(which, list(targets))])

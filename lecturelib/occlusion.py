@@ -17,7 +17,6 @@ offers two exact ways to compute them:
 from __future__ import annotations
 
 import html
-import time
 import warnings
 
 import torch
@@ -26,6 +25,7 @@ from matplotlib.patches import Rectangle
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from .cache import cache_watch, cached
 from .hooks import preserved_state
 from .plot import UNSIGNED_CMAP, new_figure, show_image, to_numpy
 from .validate import check_choice, check_float, check_images, check_int, check_target
@@ -276,30 +276,37 @@ def occlusion_widget(
     import ipywidgets as widgets
     from IPython.display import display
 
+    from .precompute import attach_sweep
+
     side = min(image.shape[-2:])
     size_s = widgets.IntSlider(
         size, min=4, max=side, step=4, description="mask size", continuous_update=False
     )
     stride_s = widgets.IntSlider(
-        stride, min=1, max=64, description="stride", continuous_update=False
+        stride,
+        min=1,
+        max=min(64, max(image.shape[-2:])),  # a larger stride leaves no second position
+        description="stride",
+        continuous_update=False,
     )
     readout, output = widgets.HTML(), widgets.Output()
 
     def redraw(_=None):
-        start = time.perf_counter()
-        heat = occlusion_sensitivity(
-            model,
-            image,
-            target,
-            size=size_s.value,
-            stride=stride_s.value,
-            method=method,
-        )[0]
-        took = time.perf_counter() - start
+        with cache_watch() as watch:  # a setting seen before comes from the disk cache
+            heat = cached(
+                occlusion_sensitivity,
+                model,
+                image,
+                target,
+                size=size_s.value,
+                stride=stride_s.value,
+                method=method,
+                cache_ignore=("batch_size", "progress"),
+            )[0]
         y, x = most_sensitive_square(heat, size_s.value, stride_s.value)
         readout.value = html.escape(
             f"mask {size_s.value}×{size_s.value}, stride {stride_s.value}: "
-            f"{heat.shape[0]}×{heat.shape[1]} map in {took:.1f} s; "
+            f"{heat.shape[0]}×{heat.shape[1]} map {watch.describe()}; "
             f"largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})"
         )
         fig = plot_occlusion(
@@ -312,4 +319,7 @@ def occlusion_widget(
     size_s.observe(redraw, "value")
     stride_s.observe(redraw, "value")
     redraw()
-    return widgets.VBox([widgets.HBox([size_s, stride_s]), readout, output])
+    box = widgets.VBox([widgets.HBox([size_s, stride_s]), readout, output])
+    return attach_sweep(
+        box, [(size_s, [*range(8, 65, 8), 96, 128]), (stride_s, [4, 8, 16, 32])]
+    )

@@ -22,8 +22,10 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from .cache import cache_watch, cached
 from .hooks import preserved_state
 from .plot import new_figure, show_image, show_map
+from .precompute import attach_sweep
 from .validate import check_float, check_images, check_int, check_target
 
 __all__ = [
@@ -251,13 +253,22 @@ def saliency_widget(
         i = pick.value
         x = images[i : i + 1]
         gen = torch.Generator(device=x.device).manual_seed(seed)
-        grad = saliency(model, x)
-        smooth = smoothgrad(
-            model, x, n=k.value, sigma=s.value, generator=gen, progress=False
-        )
+        with cache_watch() as watch:  # settings seen before come from the disk cache
+            grad = cached(saliency, model, x)
+            smooth = cached(
+                smoothgrad,
+                model,
+                x,
+                n=k.value,
+                sigma=round(s.value, 4),  # the same key for 0.3 and 0.30000000000000004
+                generator=gen,
+                progress=False,
+                cache_ignore=("batch_size", "progress"),
+            )
         readout.value = (
             f"{names[i]}: σ = {s.value:.2f}·Δ, n = {k.value}; mean |gradient| "
-            f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}"
+            f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g} "
+            f"({watch.describe()})"
         )
         fig = plot_saliency(
             images01[i : i + 1], {"gradient": grad, "SmoothGrad": smooth}
@@ -271,7 +282,11 @@ def saliency_widget(
     for control in (pick, s, k):
         control.observe(update, names="value")
     update()
-    return widgets.VBox([pick, s, k, readout, out])
+    box = widgets.VBox([pick, s, k, readout, out])
+    sigmas = [round(0.05 * i, 2) for i in range(21)]
+    return attach_sweep(
+        box, [(pick, range(len(names))), (s, sigmas), (k, [1, 5, 10, 20, 50])]
+    )
 
 
 def compute_smoothness(attribution: Tensor, *, scale: int = 8) -> Tensor:

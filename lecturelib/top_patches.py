@@ -22,9 +22,11 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from .cache import cached
 from .guided import _backprop, _check_channel, _show_attr, _show_in
 from .hooks import preserved_state, record_activations, resolve_layer
 from .plot import new_figure, show_image
+from .precompute import attach_sweep
 from .validate import check_images, check_int
 
 __all__ = [
@@ -263,8 +265,18 @@ def top_patches_widget(
     readout, out = widgets.HTML(), widgets.Output()
 
     def update(_=None):
-        top = compute_top_patches(
-            model, images, layer, slider.value, rule=rule, activations=acts, **kw
+        # a channel seen before comes from the disk cache (``activations`` follow from
+        # the model, the images and the layer, so they are not part of the key)
+        top = cached(
+            compute_top_patches,
+            model,
+            images,
+            layer,
+            slider.value,
+            rule=rule,
+            activations=acts,
+            cache_ignore=("activations", "batch_size"),
+            **kw,
         )
         readout.value = (
             f"{top.layer}, channel {top.channel}: images "
@@ -275,4 +287,5 @@ def top_patches_widget(
 
     slider.observe(update, names="value")
     update()
-    return widgets.VBox([slider, readout, out])
+    box = widgets.VBox([slider, readout, out])
+    return attach_sweep(box, [(slider, range(acts.shape[1]))])

@@ -6,6 +6,18 @@ import torch
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Unit tests write widget results to a fresh cache, never the user's build/cache."""
+    old = os.environ.get("LECTURELIB_CACHE")
+    os.environ["LECTURELIB_CACHE"] = str(tmp_path_factory.mktemp("lecturelib-cache"))
+    yield
+    if old is None:
+        os.environ.pop("LECTURELIB_CACHE", None)
+    else:
+        os.environ["LECTURELIB_CACHE"] = old
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

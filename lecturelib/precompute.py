@@ -1,0 +1,244 @@
+"""Pre-compute the notebooks' heavy results before class, so the sliders answer at once.
+
+Every heavy widget of the workbook computes through :mod:`lecturelib.cache`, keyed by
+the model's weights, the image and the slider settings. Running a notebook once
+fills the cache with what its cells show; a *sweep* then moves each heavy widget's
+sliders over the values an instructor is likely to show (one slider at a time, the
+others at their starting values) and stores those results too.
+
+From a shell, in the repository (``make precompute`` does the same)::
+
+    python -m lecturelib.precompute                 # all ten notebooks, with sweeps
+    python -m lecturelib.precompute 05 06           # only these notebooks
+    python -m lecturelib.precompute --no-sweep      # run the notebooks only
+    python -m lecturelib.precompute --list          # what each notebook would sweep
+
+In a notebook, ``widget.sweep()`` sweeps one widget and ``sweep_all()`` every
+widget built so far. The cache lives in ``build/cache`` (or ``$LECTURELIB_CACHE``);
+the models, photos and settings must be the same in class as when pre-computing
+(the same online/offline mode: online, the torchvision models replace the
+offline EfficientNet-Lite0, which is a different cache entry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .cache import cache_dir
+
+__all__ = ["attach_sweep", "main", "precompute_notebooks", "sweep", "sweep_all"]
+
+_SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _unique(values: Iterable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for v in values:
+        if v not in seen:
+            seen.append(v)
+    return seen
+
+
+def _allowed(control, value) -> bool:
+    """Whether ``control`` (slider, drop-down, toggle buttons) can take ``value`` now."""
+    options = getattr(control, "options", None)
+    if options is not None:  # drop-downs, selection sliders: values (or labels)
+        return value in [o[1] if isinstance(o, tuple) else o for o in options]
+    low, high = getattr(control, "min", None), getattr(control, "max", None)
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def attach_sweep(box, plan: Sequence[tuple[Any, Iterable[Any]]]):
+    """Give a widget ``box`` a ``.sweep()`` method over ``plan`` and register it.
+
+    Args:
+        box: the widget returned by a ``*_widget`` function.
+        plan: ``(control, values)`` pairs: each control is set to each value in turn
+            (the others stay where they are), then put back where it was. Values
+            the control cannot take at that moment (outside a slider's range, not
+            an option) are skipped.
+    Returns:
+        ``box``, with ``.sweep_plan`` and ``.sweep(progress=True) -> int`` added.
+    """
+    box.sweep_plan = [(control, _unique(values)) for control, values in plan]
+    box.sweep = lambda progress=True: sweep(box, progress=progress)
+    _SWEEPABLE.add(box)
+    return box
+
+
+def sweep(box, *, progress: bool = True) -> int:
+    """Move each control of ``box.sweep_plan`` over its values; returns settings visited.
+
+    Each setting is computed (or found in the cache) exactly as if a user had moved
+    the control there. Controls are put back where they were, also on error.
+    """
+    plan = getattr(box, "sweep_plan", None)
+    if plan is None:
+        raise TypeError("sweep: this widget has no sweep plan (see attach_sweep)")
+    from tqdm.auto import tqdm
+
+    total = sum(len(values) for _, values in plan)
+    visited = 0
+    with tqdm(total=total, desc="sweep", disable=not progress) as bar:
+        for control, values in plan:
+            start = control.value
+            try:
+                for value in values:
+                    bar.update()
+                    if not _allowed(control, value):
+                        continue
+                    if value != control.value:
+                        control.value = value
+                    visited += 1
+            finally:
+                if control.value != start:
+                    control.value = start
+    return visited
+
+
+def sweep_all(*, progress: bool = True) -> int:
+    """:func:`sweep` every live widget that has a sweep plan; returns settings visited."""
+    return sum(sweep(box, progress=progress) for box in list(_SWEEPABLE))
+
+
+def _find_notebooks(names: Sequence[str]) -> list[Path]:
+    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if not names:
+        return every
+    chosen = []
+    for name in names:
+        hits = [p for p in every if p.name.startswith(name) or p.stem == name]
+        if not hits:
+            valid = ", ".join(p.stem for p in every)
+            raise ValueError(f"notebook {name!r} not found; valid: {valid}")
+        chosen += [p for p in hits if p not in chosen]
+    return chosen
+
+
+def _cache_files() -> int:
+    folder = cache_dir()
+    return 0 if folder is None or not folder.is_dir() else len(list(folder.rglob("*.pt")))
+
+
+_SWEEP_CELL = (
+    "from lecturelib.precompute import sweep_all as _sweep_all\n"
+    "print('settings swept:', _sweep_all(progress=False))"
+)
+
+
+def precompute_notebooks(
+    names: Sequence[str] = (),
+    *,
+    do_sweep: bool = True,
+    timeout: int = 3600,
+) -> list[dict]:
+    """Execute notebooks (and their sweeps) so their heavy results land in the cache.
+
+    Returns one dict per notebook: ``name``, ``seconds``, ``new_entries`` (cache files
+    written) and ``swept`` (the last cell's report, or ``""``).
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    if cache_dir() is None:
+        raise ValueError(
+            "the result cache is off (LECTURELIB_CACHE=off): nothing would be kept; "
+            "unset LECTURELIB_CACHE or point it to a folder"
+        )
+    report = []
+    for path in _find_notebooks(names):
+        nb = nbformat.read(path, as_version=4)
+        if do_sweep:
+            nb.cells.append(nbformat.v4.new_code_cell(_SWEEP_CELL))
+        before, start = _cache_files(), time.perf_counter()
+        print(f"{path.stem}: running…", flush=True)
+        NotebookClient(
+            nb,
+            kernel_name="python3",
+            timeout=timeout,
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+        swept = ""
+        if do_sweep:
+            texts = [o.get("text", "") for o in nb.cells[-1].outputs if "text" in o]
+            swept = "".join(texts).strip().rsplit("\n", 1)[-1]
+        row = {
+            "name": path.stem,
+            "seconds": time.perf_counter() - start,
+            "new_entries": _cache_files() - before,
+            "swept": swept,
+        }
+        print(
+            f"{path.stem}: {row['seconds']:.0f} s, {row['new_entries']} new cache "
+            f"entries{', ' + swept if swept else ''}",
+            flush=True,
+        )
+        report.append(row)
+    return report
+
+
+_PLANS = {
+    "01": "no sweep needed: the training run is cached, the slider only indexes it",
+    "02": "no sweep needed: filters are read from the weights",
+    "03": "photo drop-down (every shipped photo)",
+    "04": "layer and perplexity sliders (every layer at perplexity 30, "
+    "every perplexity at the last layer)",
+    "05": "mask size (8…64 by 8, 96, 128) and stride (4, 8, 16, 32)",
+    "06": "image drop-down, σ (0…1 by 0.05) and n (1, 5, 10, 20, 50)",
+    "07": "image, rule, layer and channel (−1…15) controls; top-patch channel slider",
+    "08": "objective drop-down; steps (10, 25, 50, 100, 200); prior (0…2 by 0.5)",
+    "09": "image drop-down, steps (1, 5, 10, 15, 25, 50), loss; fooling class",
+    "10": "no sweep needed: sizes are closed-form",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m lecturelib.precompute",
+        description="Run the notebooks (and sweep their sliders) to fill the result "
+        "cache before class.",
+    )
+    parser.add_argument(
+        "notebooks", nargs="*", help="numbers or names, e.g. 05 06 (default: all)"
+    )
+    parser.add_argument(
+        "--no-sweep", action="store_true", help="run the notebooks only"
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="say what each notebook sweeps, then stop"
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=3600, help="seconds per cell (default 3600)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        paths = _find_notebooks(args.notebooks)
+    except ValueError as err:
+        parser.error(str(err))
+    if args.list:
+        for p in paths:
+            print(f"{p.stem}: {_PLANS.get(p.stem[:2], 'no sweep')}")
+        return 0
+    print(f"cache: {cache_dir()}")
+    try:
+        rows = precompute_notebooks(
+            [p.stem for p in paths], do_sweep=not args.no_sweep, timeout=args.timeout
+        )
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    total = sum(r["seconds"] for r in rows)
+    entries = sum(r["new_entries"] for r in rows)
+    print(f"done: {len(rows)} notebooks in {total:.0f} s, {entries} new cache entries")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
