@@ -2,6 +2,8 @@
 # Both create .venv and install the package with its extras on first use.
 # Proof for users: `make test-browser` (JupyterLab in headless Chromium), `make html`
 # (executed notebooks as static pages in build/html), `make bench` (one report of ratios).
+# Before class: `make precompute` runs the notebooks and sweeps their sliders into the
+# result cache (build/cache), so the sliders answer at once during the lecture.
 
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -14,7 +16,7 @@ SHARED_CIFAR := $(abspath $(wildcard ../shared/datasets/cifar10-jpeg))
 export LECTURELIB_CIFAR10 ?= $(SHARED_CIFAR)
 export MPLBACKEND ?= Agg
 
-.PHONY: setup lab test test-unit test-notebooks test-browser html bench clean
+.PHONY: setup lab test test-unit test-notebooks test-browser html bench precompute clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,14 +31,18 @@ lab: setup
 	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab \
 	  --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
+# The tests compute everything afresh: their notebooks get an empty result cache of their own.
+TEST_CACHE := $(CURDIR)/build/test-cache
 test: setup
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+	rm -rf $(TEST_CACHE)
+	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 test-unit: setup
 	$(BIN)/python -m pytest tests
 
 test-notebooks: setup
-	$(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env
+	rm -rf $(TEST_CACHE)
+	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env
 
 # Needs Debian's chromium (apt-get install -y chromium) and PyPI playwright (no `playwright install`).
 # BROWSER_ONLY=05,06 limits the run to some notebooks; BROWSER_NB_TIMEOUT=<s> per notebook.
@@ -44,7 +50,7 @@ CHROMIUM ?= /usr/bin/chromium
 test-browser: setup
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install -q playwright
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) missing: apt-get install -y chromium" >&2; exit 1; }
-	CHROMIUM=$(CHROMIUM) LECTURELIB_OFFLINE=$${LECTURELIB_OFFLINE:-1} \
+	CHROMIUM=$(CHROMIUM) LECTURELIB_OFFLINE=$${LECTURELIB_OFFLINE:-1} LECTURELIB_CACHE=$(TEST_CACHE) \
 	  $(BIN)/python -m pytest browser -v
 
 # Executes every notebook and writes build/html/index.html + one page per notebook.
@@ -55,6 +61,10 @@ html: setup
 # `make bench QUICK=1`: the short versions, into benchmarks/results/REPORT-quick.md.
 bench: setup
 	$(BIN)/python benchmarks/run_all.py $(if $(QUICK),--quick,)
+
+# Fill the result cache before class: NB="05 06" for some notebooks, SWEEP=0 to skip sweeps.
+precompute: setup
+	$(BIN)/python -m lecturelib.precompute $(NB) $(if $(filter 0,$(SWEEP)),--no-sweep,)
 
 clean:
 	rm -rf build .pytest_cache
