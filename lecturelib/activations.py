@@ -11,7 +11,7 @@ most" a number; :mod:`lecturelib.activations_plots` draws them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -29,6 +29,7 @@ __all__ = [
     "input_channels",
     "pick_channels",
     "ranking_table",
+    "recorded_batches",
     "relu_layers",
     "spread",
     "top_predictions",
@@ -79,18 +80,39 @@ def compute_activations(
         keeps its last call). Eval mode during the call; hooks, mode and gradients are
         restored.
     """
+    names = [layers] if isinstance(layers, str) else list(layers)
+    parts: dict[str, list[Tensor]] = {name: [] for name in names}
+    for _, acts in recorded_batches(model, images, names, batch_size=batch_size):
+        for name in names:
+            parts[name].append(acts[name])
+    return {name: torch.cat(chunks) for name, chunks in parts.items()}
+
+
+def recorded_batches(
+    model: nn.Module,
+    images: Tensor,
+    layers: Sequence[str],
+    *,
+    batch_size: int,
+    device: torch.device | None = None,
+) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
+    """Run ``images`` through ``model`` in batches; yield ``(batch, {layer: output})``.
+
+    The shared loop of :func:`compute_activations` and
+    :func:`lecturelib.embeddings.layer_features`: inputs and layer names are checked
+    first, each batch is moved to ``device`` (default: left where it is), the model is
+    in eval mode and its hooks, mode and gradients are restored when the loop ends.
+    """
     check_images(images, channels=input_channels(model))
     batch_size = check_int("batch_size", batch_size, low=1)
-    names = [layers] if isinstance(layers, str) else list(layers)
-    for name in names:
+    for name in layers:
         resolve_layer(model, name)
-    parts: dict[str, list[Tensor]] = {name: [] for name in names}
-    with preserved_state(model), record_activations(model, names) as acts:
+    with preserved_state(model), record_activations(model, list(layers)) as acts:
         for start in range(0, len(images), batch_size):
-            model(images[start : start + batch_size])
-            for name in names:
-                parts[name].append(acts[name])
-    return {name: torch.cat(chunks) for name, chunks in parts.items()}
+            x = images[start : start + batch_size]
+            x = x if device is None else x.to(device)
+            model(x)
+            yield x, {name: acts[name] for name in layers}
 
 
 def pick_channels(

@@ -17,11 +17,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .activations import input_channels
+from .activations import recorded_batches
 from .cache import cache_watch, cached
-from .hooks import preserved_state, record_activations, resolve_layer
 from .plot import to_numpy
-from .validate import check_images, check_int
+from .validate import check_int
 
 __all__ = [
     "INPUT",
@@ -55,21 +54,17 @@ def layer_features(
     Returns:
         dict layer → (N, D) float32 CPU tensor, in the order of ``layers``.
     """
-    check_images(images, channels=input_channels(model))
-    batch_size = check_int("batch_size", batch_size, low=1)
     names = [layers] if isinstance(layers, str) else list(layers)
     hooked = [n for n in names if n != INPUT]
-    for name in hooked:
-        resolve_layer(model, name)
     device = next(model.parameters()).device
     parts: dict[str, list[Tensor]] = {n: [] for n in names}
-    with preserved_state(model), record_activations(model, hooked) as acts:
-        for start in range(0, len(images), batch_size):
-            x = images[start : start + batch_size].to(device)
-            model(x)
-            for name in names:
-                out = x if name == INPUT else acts[name]
-                parts[name].append(out.flatten(1).float().cpu())
+    batches = recorded_batches(
+        model, images, hooked, batch_size=batch_size, device=device
+    )
+    for x, acts in batches:
+        for name in names:
+            out = x if name == INPUT else acts[name]
+            parts[name].append(out.flatten(1).float().cpu())
     return {n: torch.cat(p) for n, p in parts.items()}
 
 
