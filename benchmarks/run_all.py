@@ -117,8 +117,7 @@ def _markdown_part(printed: str) -> str:
 
 def time_notebooks(only: str = "") -> list[dict]:
     """Each notebook executed top to bottom on a cold (empty, temporary) cache."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from build_html import execute_notebook, notebook_paths
+    from lecturelib.notebook_runner import execute_notebook, notebook_paths
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="lecturelib-bench-cache-") as cold:

@@ -26,12 +26,10 @@ TIMINGS: dict[str, dict[str, float]] = {}
 
 def notebook_paths() -> list[Path]:
     """The notebooks to open: BROWSER_NOTEBOOKS (default notebooks/), BROWSER_ONLY prefixes."""
+    from lecturelib.notebook_runner import notebook_paths as numbered
+
     folder = Path(os.environ.get("BROWSER_NOTEBOOKS", ROOT / "notebooks"))
-    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    only = [
-        p.strip() for p in os.environ.get("BROWSER_ONLY", "").split(",") if p.strip()
-    ]
-    return [p for p in paths if not only or any(p.name.startswith(o) for o in only)]
+    return numbered(os.environ.get("BROWSER_ONLY", ""), folder)
 
 
 def _poll(page, path: str, done, limit: float, what: str):

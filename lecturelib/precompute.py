@@ -24,18 +24,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .cache import cache_dir
+from .notebook_runner import execute_notebook, notebook_paths
 
 __all__ = ["attach_sweep", "main", "precompute_notebooks", "sweep", "sweep_all"]
 
 _SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def _unique(values: Iterable[Any]) -> list[Any]:
@@ -108,20 +107,6 @@ def sweep_all(*, progress: bool = True) -> int:
     return sum(sweep(box, progress=progress) for box in list(_SWEEPABLE))
 
 
-def _find_notebooks(names: Sequence[str]) -> list[Path]:
-    every = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    if not names:
-        return every
-    chosen = []
-    for name in names:
-        hits = [p for p in every if p.name.startswith(name) or p.stem == name]
-        if not hits:
-            valid = ", ".join(p.stem for p in every)
-            raise ValueError(f"notebook {name!r} not found; valid: {valid}")
-        chosen += [p for p in hits if p not in chosen]
-    return chosen
-
-
 def _cache_files() -> int:
     folder = cache_dir()
     return 0 if folder is None or not folder.is_dir() else len(list(folder.rglob("*.pt")))
@@ -134,50 +119,52 @@ _SWEEP_CELL = (
 
 
 def precompute_notebooks(
-    names: Sequence[str] = (),
+    names: str | Sequence[str] = (),
     *,
     do_sweep: bool = True,
     timeout: int = 3600,
+    folder: Path | None = None,
 ) -> list[dict]:
     """Execute notebooks (and their sweeps) so their heavy results land in the cache.
 
-    Returns one dict per notebook: ``name``, ``seconds``, ``new_entries`` (cache files
-    written) and ``swept`` (the last cell's report, or ``""``).
+    Args:
+        names: notebook name prefixes (default: all ten), e.g. ``["05", "06"]``.
+        do_sweep: also sweep every heavy widget's sliders (see :func:`sweep_all`).
+        timeout: seconds per cell. folder: default the checkout's ``notebooks/``.
+    Returns:
+        One dict per notebook: ``name``, ``seconds``, ``new_entries`` (cache files
+        written), ``swept`` (the sweep cell's report, or ``""``) and ``error``
+        (None, or the failing cell's last line; the other notebooks still run).
     """
-    import nbformat
-    from nbclient import NotebookClient
-
     if cache_dir() is None:
         raise ValueError(
             "the result cache is off (LECTURELIB_CACHE=off): nothing would be kept; "
             "unset LECTURELIB_CACHE or point it to a folder"
         )
     report = []
-    for path in _find_notebooks(names):
-        nb = nbformat.read(path, as_version=4)
-        if do_sweep:
-            nb.cells.append(nbformat.v4.new_code_cell(_SWEEP_CELL))
-        before, start = _cache_files(), time.perf_counter()
+    for path in notebook_paths(names, folder):
+        before = _cache_files()
         print(f"{path.stem}: running…", flush=True)
-        NotebookClient(
-            nb,
-            kernel_name="python3",
+        nb, seconds, error = execute_notebook(
+            path,
             timeout=timeout,
-            resources={"metadata": {"path": str(path.parent)}},
-        ).execute()
+            extra_cells=[_SWEEP_CELL] if do_sweep else (),
+        )
         swept = ""
-        if do_sweep:
+        if do_sweep and error is None:
             texts = [o.get("text", "") for o in nb.cells[-1].outputs if "text" in o]
             swept = "".join(texts).strip().rsplit("\n", 1)[-1]
         row = {
             "name": path.stem,
-            "seconds": time.perf_counter() - start,
+            "seconds": seconds,
             "new_entries": _cache_files() - before,
             "swept": swept,
+            "error": error,
         }
+        done = f"FAILED: {error}" if error else swept or "no sweep"
         print(
-            f"{path.stem}: {row['seconds']:.0f} s, {row['new_entries']} new cache "
-            f"entries{', ' + swept if swept else ''}",
+            f"{path.stem}: {seconds:.0f} s, {row['new_entries']} new cache entries, "
+            f"{done}",
             flush=True,
         )
         report.append(row)
@@ -219,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        paths = _find_notebooks(args.notebooks)
+        paths = notebook_paths(args.notebooks)
     except ValueError as err:
         parser.error(str(err))
     if args.list:
@@ -229,15 +216,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"cache: {cache_dir()}")
     try:
         rows = precompute_notebooks(
-            [p.stem for p in paths], do_sweep=not args.no_sweep, timeout=args.timeout
+            args.notebooks, do_sweep=not args.no_sweep, timeout=args.timeout
         )
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     total = sum(r["seconds"] for r in rows)
     entries = sum(r["new_entries"] for r in rows)
-    print(f"done: {len(rows)} notebooks in {total:.0f} s, {entries} new cache entries")
-    return 0
+    failed = [r["name"] for r in rows if r["error"]]
+    print(
+        f"done: {len(rows)} notebooks in {total:.0f} s, {entries} new cache entries"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -238,9 +238,6 @@ def test_precompute_cli_lists_and_rejects_unknown_notebooks(capsys):
 
 def test_precompute_runs_a_notebook_and_its_sweep(tmp_path, monkeypatch):
     """End to end in a real kernel: run the cells, sweep, the entries are on disk."""
-    import lecturelib.precompute as P
-
-    monkeypatch.setattr(P, "NOTEBOOKS", tmp_path)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -255,11 +252,35 @@ def test_precompute_runs_a_notebook_and_its_sweep(tmp_path, monkeypatch):
     )]
     nbformat.write(nb, tmp_path / "01_tiny.ipynb")
     monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "kernel-cache"))
-    [row] = precompute_notebooks(["01"])
+    [row] = precompute_notebooks(["01"], folder=tmp_path)
     # the first map (size 8, stride 4); the sweep visits sizes 8, 16 (24 and up do
     # not fit) and strides 4, 8, 16 (32 leaves no second position): 3 new maps
+    assert row["error"] is None
     assert row["name"] == "01_tiny" and row["swept"] == "settings swept: 5"
     assert row["new_entries"] == 1 + 1 + 2
     monkeypatch.setenv("LECTURELIB_CACHE", "off")
     with pytest.raises(ValueError, match="cache is off"):
-        precompute_notebooks(["01"])
+        precompute_notebooks(["01"], folder=tmp_path)
+
+
+def test_notebook_paths_by_prefix_and_errors(tmp_path):
+    from lecturelib.notebook_runner import notebook_paths
+
+    for name in ("01_a", "02_b", "10_c", "notes"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    assert [p.stem for p in notebook_paths(folder=tmp_path)] == ["01_a", "02_b", "10_c"]
+    assert [p.stem for p in notebook_paths("10, 01", tmp_path)] == ["01_a", "10_c"]
+    assert [p.stem for p in notebook_paths(["02"], tmp_path)] == ["02_b"]
+    with pytest.raises(ValueError, match="'03' not found; valid: 01_a, 02_b, 10_c"):
+        notebook_paths("03", tmp_path)
+
+
+def test_precompute_reports_a_failing_notebook_and_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "kernel-cache"))
+    for name, code in [("01_bad", "raise ValueError('no photo here')"), ("02_ok", "x = 1")]:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(code)]
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    bad, ok = precompute_notebooks(folder=tmp_path)
+    assert "ValueError: no photo here" in bad["error"] and bad["swept"] == ""
+    assert ok["error"] is None and ok["swept"] == "settings swept: 0"

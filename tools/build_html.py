@@ -3,7 +3,7 @@
 Writes build/html/NN_name.html (figures embedded), build/html/index.html (the
 notebooks in lecture order, each with its first figure, run time and status) and
 build/html/timings.json. Executing the notebooks also fills the result cache
-(lecturelib.cache), which is how an instructor pre-computes before class.
+(lecturelib.cache); `make precompute` does that and sweeps the sliders too.
 
 Usage:
     python tools/build_html.py [--only 05,06] [--timeout 600] [--out build/html]
@@ -16,66 +16,14 @@ import argparse
 import datetime as dt
 import html
 import json
-import os
 import platform
 import re
 import sys
-import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
-
-
-def notebook_paths(only: str = "", folder: Path = NOTEBOOKS) -> list[Path]:
-    """Numbered notebooks in lecture order, optionally only those whose name starts with
-    one of the comma-separated prefixes in ``only``."""
-    prefixes = [p.strip() for p in only.split(",") if p.strip()]
-    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    return [
-        p for p in paths if not prefixes or any(p.name.startswith(x) for x in prefixes)
-    ]
-
-
-def execute_notebook(path: Path, *, timeout: int = 600, env: dict | None = None):
-    """Run ``path`` top to bottom in its own folder, as nbval and JupyterLab do.
-
-    Returns:
-        (executed notebook, seconds, error message or None)
-    """
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=False,
-        resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=True,
-    )
-    saved = dict(os.environ)
-    os.environ.update(env or {})
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    start, error = time.perf_counter(), None
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
-        error = _short_error(err)
-    except Exception as err:  # noqa: BLE001 - a kernel that did not start, etc.
-        error = f"{type(err).__name__}: {_short_error(err)}"
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return nb, time.perf_counter() - start, error
-
-
-def _short_error(err: Exception) -> str:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return (lines[-1] if lines else type(err).__name__)[:300]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing, too
+from lecturelib.notebook_runner import execute_notebook, notebook_paths
 
 
 def _title(nb) -> str:
