@@ -124,9 +124,23 @@ def read(path: Path, device: torch.device) -> tuple[bool, Any]:
         return False, None
 
 
+def _compact(value: Any) -> Any:
+    """Views of larger tensors (a crop of a dataset…) copied, so that a file holds
+    only their own elements: ``torch.save`` writes a view's whole storage."""
+    if isinstance(value, torch.Tensor):
+        t = value.detach()
+        size = t.numel() * t.element_size()
+        return t.clone() if t.untyped_storage().nbytes() > size else t
+    if isinstance(value, (list, tuple)):
+        return type(value)(_compact(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    return value
+
+
 def write(path: Path, result: Any) -> None:
     try:
-        payload = {"result": _encode(result)}
+        payload = {"result": _compact(_encode(result))}
     except TypeError:
         return  # kept in memory only
     path.parent.mkdir(parents=True, exist_ok=True)

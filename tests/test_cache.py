@@ -212,3 +212,22 @@ def test_cached_call_other_folder_and_clear(tmp_path):
     assert clear_cache() == 1  # the default folder's one entry
     cached(double, x, by=3)
     assert calls == [3, 3, 3]
+
+
+def test_a_view_is_stored_without_its_base(tmp_path):
+    """A crop of a large tensor costs its own bytes on disk, not the whole storage."""
+    big = torch.randn(200, 3, 64, 64)  # about 9.8 MB
+
+    @disk_cache("crops")
+    def crops(images, *, k=3):
+        return {"patches": [images[i, :, 2:10, 2:10] for i in range(k)], "first": images[0]}
+
+    result = crops(big)
+    files = list((tmp_path / "cache" / "crops").glob("*.pt"))
+    assert len(files) == 1 and files[0].stat().st_size < 200_000
+    clear_cache(memory_only=True)
+    again = crops(big)
+    assert cache_stats()["disk_hits"] == 1
+    for a, b in zip(result["patches"], again["patches"]):
+        assert torch.equal(a, b)
+    assert torch.equal(again["first"], big[0])
