@@ -1,5 +1,9 @@
 """Each notebook in a real browser: Run All, no error, the main slider redraws the figure.
 
+After a one-step move the control goes back to where it was: the readout must be the
+first one again, and where the widget reports its computations ("computed in … s"),
+it must say "from the cache" (the result cache answers a revisited setting).
+
 Run with ``make test-browser`` (JupyterLab + headless Debian Chromium via playwright).
 Screenshots land in build/browser/<notebook>-{run,before,after}.png and the time
 each notebook took in build/browser/timings.json.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -80,15 +85,20 @@ def _open(page, base: str, token: str, name: str) -> None:
     page.evaluate("p => __lab.listen(p)", name)
 
 
+UNDO = {"ArrowRight": "ArrowLeft", "ArrowLeft": "ArrowRight"}
+
+
 def _move(page, control: dict, *, far: bool = False) -> str:
     """Move the control: one keyboard step (or, ``far``, to one end of its range);
-    for a drop-down, the next entry (or the last/first). Returns the new value."""
+    for a drop-down, the next entry (or the last/first). Returns the new value and
+    sets ``control["undo"]`` (how to come back after a one-step move)."""
     target = page.locator("[data-lab-control]")
     if control["kind"] == "dropdown":
         count = target.locator("option").count()
         index = target.evaluate("el => el.selectedIndex")
         new = (0 if index == count - 1 else count - 1) if far else (index + 1) % count
         target.select_option(index=new)
+        control["undo"] = None if far else index
         return page.evaluate("() => __lab.controlValue()")
     handle = target.locator(".noUi-handle").first
     handle.scroll_into_view_if_needed()
@@ -99,8 +109,28 @@ def _move(page, control: dict, *, far: bool = False) -> str:
         time.sleep(0.3)
         value = page.evaluate("() => __lab.controlValue()")
         if value != current:
+            control["undo"] = None if far else UNDO[key]
             return value
     pytest.fail(f"the slider {control['label']!r} did not move with the keyboard")
+
+
+def _move_back(page, control: dict) -> str:
+    """Undo a one-step :func:`_move`; returns the control's value."""
+    target = page.locator("[data-lab-control]")
+    if control["kind"] == "dropdown":
+        target.select_option(index=control["undo"])
+    else:
+        handle = target.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        handle.press(control["undo"])
+        time.sleep(0.3)
+    return page.evaluate("() => __lab.controlValue()")
+
+
+def _without_timing(text: str) -> str:
+    """A readout without its "computed in 1.2 s" / "from the cache" / "map in 1.2 s"."""
+    return re.sub(r"computed in [\d.]+ s|from the cache|in [\d.]+ s", "", text)
 
 
 def _move_and_look(page, name: str, control: dict, before: dict, *, far: bool):
@@ -126,7 +156,7 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
     on_disk = notebook.read_bytes()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    start, ran, passed = time.monotonic(), None, False
+    start, ran, passed, revisit_s = time.monotonic(), None, False, None
     try:
         _open(page, base, token, name)
         page.evaluate("p => __lab.runAll(p)", name)
@@ -163,11 +193,28 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
             f"{name}: the figure did not change when {control['label']!r} went "
             f"{control['value']} → {moved_to}"
         )
+        if control.get("undo") is not None:  # back to the first setting: seen before
+            back = time.monotonic()
+            value = _move_back(page, control)
+            _settle(page, name, MOVE_LIMIT)
+            revisit = page.evaluate("() => __lab.cellState()")
+            revisit_s = time.monotonic() - back
+            _assert_no_errors(page, name, f"after moving {control['label']!r} back")
+            assert value == control["value"], (name, value, control["value"])
+            assert _without_timing(revisit["text"]) == _without_timing(before["text"]), (
+                f"{name}: back at {value}, the readout differs from the first one"
+            )
+            if re.search(r"computed in|from the cache", before["text"]):
+                assert "from the cache" in revisit["text"], (
+                    f"{name}: back at {value}, the result was computed again: "
+                    f"{revisit['text'][:300]!r}"
+                )
         passed = True
     finally:
         TIMINGS[notebook.stem] = {
             "run_all_s": round(ran, 1) if ran else None,
             "total_s": round(time.monotonic() - start, 1),
+            "revisit_s": round(revisit_s, 1) if revisit_s is not None else None,
             "passed": passed,
         }
         try:  # free the kernel's memory before the next notebook

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["NOTEBOOKS", "execute_notebook", "notebook_paths"]
+__all__ = ["NOTEBOOKS", "execute_notebook", "notebook_paths", "quiet_kernel_shutdowns"]
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -90,6 +90,19 @@ def execute_notebook(
         os.environ.clear()
         os.environ.update(saved)
     return nb, time.perf_counter() - start, error
+
+
+def quiet_kernel_shutdowns() -> None:
+    """Silence tornado's reports of ZMQ streams closed by a finished kernel.
+
+    Executing several notebooks in one process leaves callbacks of each shut-down
+    kernel's sockets; they log harmless tracebacks ("Socket operation on
+    non-socket", "Got events for closed stream"). For command-line tools only.
+    """
+    import logging
+
+    for name in ("tornado.general", "tornado.application"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _short_error(err: Exception) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import cache_dir
-from .notebook_runner import execute_notebook, notebook_paths
+from .notebook_runner import execute_notebook, notebook_paths, quiet_kernel_shutdowns
 
 __all__ = ["attach_sweep", "main", "precompute_notebooks", "sweep", "sweep_all"]
 
@@ -179,7 +179,7 @@ _PLANS = {
     "every perplexity at the last layer)",
     "05": "mask size (8…64 by 8, 96, 128) and stride (4, 8, 16, 32)",
     "06": "image drop-down, σ (0…1 by 0.05) and n (1, 5, 10, 20, 50)",
-    "07": "image, rule, layer and channel (−1…15) controls; top-patch channel slider",
+    "07": "image, rule, layer and channel (−1…15) controls; every top-patch channel",
     "08": "objective drop-down; steps (10, 25, 50, 100, 200); prior (0…2 by 0.5)",
     "09": "image drop-down, steps (1, 5, 10, 15, 25, 50), loss; fooling class",
     "10": "no sweep needed: sizes are closed-form",
@@ -214,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{p.stem}: {_PLANS.get(p.stem[:2], 'no sweep')}")
         return 0
     print(f"cache: {cache_dir()}")
+    quiet_kernel_shutdowns()
     try:
         rows = precompute_notebooks(
             args.notebooks, do_sweep=not args.no_sweep, timeout=args.timeout

@@ -1,6 +1,7 @@
 """The notebooks are committed stripped, in lecture order, with the common set-up cell."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,7 @@ def test_notebook_is_stripped_and_standard(path):
     assert "".join(code[0]["source"]).strip() == SETUP, f"{path.name}: first code cell"
     assert any("assert" in "".join(c["source"]) for c in code), f"{path.name}: no assert cell"
     assert nb["cells"][0]["cell_type"] == "markdown", f"{path.name}: starts without a title"
+    title = "".join(nb["cells"][0]["source"]).splitlines()[0]
+    assert re.fullmatch(rf"# {path.name[:2]} — \S.*", title), (
+        f"{path.name}: the title should read '# {path.name[:2]} — <section>'; got {title!r}"
+    )

@@ -23,7 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing, too
-from lecturelib.notebook_runner import execute_notebook, notebook_paths
+from lecturelib.notebook_runner import (
+    execute_notebook,
+    notebook_paths,
+    quiet_kernel_shutdowns,
+)
 
 
 def _title(nb) -> str:
@@ -33,7 +37,7 @@ def _title(nb) -> str:
                 if line.startswith(
                     "#"
                 ):  # "# 02 — Convnet filters" -> "Convnet filters"
-                    return re.sub(r"^\d+\s*[—–.:-]?\s*", "", line.lstrip("#").strip())
+                    return re.sub(r"^\d+\s*[—–·.:-]?\s*", "", line.lstrip("#").strip())
     return ""
 
 
@@ -100,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "html")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    quiet_kernel_shutdowns()
     entries = []
     for path in notebook_paths(args.only):
         print(f"executing {path.name} ...", flush=True)
