@@ -168,6 +168,9 @@ def attack_widget(
     rate = W.FloatLogSlider(
         value=lr, base=10, min=-3, max=1, description="lr", continuous_update=False
     )
+    # the browser test's main control: the step size changes every attack, while more
+    # steps change nothing once the cross-entropy saturates or the margin is crossed
+    rate.add_class("lecturelib-main")
     loss = W.ToggleButtons(options=["ce", "margin"], description="loss")
 
     def compute():
