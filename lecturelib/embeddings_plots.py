@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -109,10 +110,17 @@ def embedding_widget(
     readout, out = W.HTML(), W.Output()
 
     def redraw(_=None):
+        runs, start = cache.runs, time.perf_counter()
         r = cache.get(layer.value, perp.value)
+        how = (
+            "from the cache"  # this session's memory or the disk cache
+            if cache.runs == runs
+            else f"computed in {time.perf_counter() - start:.1f} s"
+        )
         readout.value = (
             f"<b>{layer.value}</b>, perplexity {perp.value}: {cache.k}-NN accuracy "
-            f"{r['knn']:.3f}, trustworthiness {r['trust']:.3f} ({cache.runs} t-SNE runs so far)"
+            f"{r['knn']:.3f}, trustworthiness {r['trust']:.3f} ({how}; "
+            f"{cache.runs} t-SNE runs so far)"
         )
         fig = plot_embedding(
             r["points"],

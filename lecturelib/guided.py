@@ -20,7 +20,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from .cache import cached
+from .cache import cache_watch, cached
 from .hooks import (
     RULES,
     backward_rule,
@@ -266,13 +266,15 @@ def backprop_widget(model, images, images01, *, names, layers: dict, classes=Non
         name, i = layers[layer.value], pick.value
         channel.max = shapes[name][0] - 1 if name else -1
         c = None if channel.value < 0 or not name else channel.value
-        grad, units, values = cached(  # a setting seen before: from the disk cache
-            _backprop_unit, model, images[i : i + 1], rule.value, name, c
-        )
+        with cache_watch() as watch:  # a setting seen before: from the disk cache
+            grad, units, values = cached(
+                _backprop_unit, model, images[i : i + 1], rule.value, name, c
+            )
         shape = shapes[name] if name else None
         readout.value = (
             f"{names[i]}, {rule.value}: {name or 'output'} "
-            f"{_unit_text(shape, int(units[0]), classes)}, response {float(values[0]):.3g}"
+            f"{_unit_text(shape, int(units[0]), classes)}, response {float(values[0]):.3g} "
+            f"({watch.describe()})"
         )
         _show_in(
             out,

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .cache import cached
+from .cache import cache_watch, cached
 from .guided import _backprop, _check_channel, _show_attr, _show_in
 from .hooks import preserved_state, record_activations, resolve_layer
 from .plot import new_figure, show_image
@@ -267,21 +267,22 @@ def top_patches_widget(
     def update(_=None):
         # a channel seen before comes from the disk cache (``activations`` follow from
         # the model, the images and the layer, so they are not part of the key)
-        top = cached(
-            compute_top_patches,
-            model,
-            images,
-            layer,
-            slider.value,
-            rule=rule,
-            activations=acts,
-            cache_ignore=("activations", "batch_size"),
-            **kw,
-        )
+        with cache_watch() as watch:
+            top = cached(
+                compute_top_patches,
+                model,
+                images,
+                layer,
+                slider.value,
+                rule=rule,
+                activations=acts,
+                cache_ignore=("activations", "batch_size"),
+                **kw,
+            )
         readout.value = (
             f"{top.layer}, channel {top.channel}: images "
             f"{top.indices.tolist()}, activations {float(top.values[0]):.3g} … "
-            f"{float(top.values[-1]):.3g}"
+            f"{float(top.values[-1]):.3g} ({watch.describe()})"
         )
         _show_in(out, plot_top_patches(top, display=display))
 

@@ -148,8 +148,11 @@ def test_embedding_widget_uses_the_disk_between_sessions():
     first = EmbeddingCache(feats, labels, k=5, pca_dims=4)
     w = embedding_widget(first, perplexities=(5, 10))
     layer = w.children[0].children[0]
+    assert "computed in" in w.children[1].value
     layer.value = "a"
     assert first.runs == 2
+    layer.value = "b"  # seen: no new t-SNE run
+    assert first.runs == 2 and "from the cache; 2 t-SNE runs" in w.children[1].value
     clear_cache(memory_only=True)
     second = EmbeddingCache(feats, labels, k=5, pca_dims=4)  # a new kernel
     r = second.get("a", 5)
@@ -169,13 +172,14 @@ def test_guided_and_top_patch_widgets_revisit():
     _pick, rule, layer, channel = w.children[:4]
     layer.value = "conv2"
     _, misses = _revisit(channel, 3, 5, lambda: w.children[4].value)
-    assert misses == 0
+    assert misses == 0 and "from the cache" in w.children[4].value
     _, misses = _revisit(rule, "deconv", "guided", lambda: w.children[4].value)
-    assert misses == 0
+    assert misses == 0 and "from the cache" in w.children[4].value
 
     t = top_patches_widget(lenet, images, "conv2", channel=1, k=4)
+    assert "computed in" in t.children[1].value
     _, misses = _revisit(t.children[0], 2, 1, lambda: t.children[1].value)
-    assert misses == 0
+    assert misses == 0 and "from the cache" in t.children[1].value
     assert hook_count(lenet) == 0
 
 
