@@ -1,7 +1,8 @@
 """An on-disk cache for heavy results, so a slider revisiting a setting answers at once.
 
 A result is stored under a key made of the function (its module, name and the
-module's source code), every argument's *content* (tensors, models, PIL images,
+source code: every ``lecturelib`` file for the library's own functions, the
+defining module's file for others), every argument's *content* (tensors, models, PIL images,
 NumPy arrays, plain parameters) and the library/torch versions. Two calls that
 would compute the same thing share an entry, even across kernel restarts or
 when an instructor pre-computes the evening before class.
@@ -31,7 +32,9 @@ How arguments are keyed (defaults are filled in first, so ``f(x)`` and
 - ``PIL.Image``: mode, size and pixel bytes; NumPy arrays: dtype, shape and bytes.
 - ``torch.Generator``: its state (a hit does *not* advance the generator).
 - ``None``/bool/int/float/str/bytes, ``torch.device``/``dtype``, ``slice``, ``range``,
-  lists, tuples, dicts, sets, dataclasses, enums, functions (by qualified name),
+  lists, tuples, dicts, sets, dataclasses, enums, module-level functions (by
+  qualified name; lambdas and local functions raise ``TypeError``: their name does not
+  say what they compute),
   objects defining ``__cache_key__(self) -> object`` (whatever it returns is keyed),
   and other ``lecturelib`` objects (e.g. ``ImagePreprocess``) by their attributes.
 - Not keyed: the model's ``training`` flag (functions run in eval mode, see
@@ -51,7 +54,10 @@ caller may modify it freely. A truncated or unreadable file is recomputed.
 
 Helpers: :func:`clear_cache` (delete entries), :func:`cache_dir` (where they are),
 :func:`cache_stats` (hits and misses, for tests and for checking a pre-computation),
-:func:`cache_key` (the key of some values). Used by the notebooks' heavy sliders.
+:func:`cache_key` (the key of some values), :func:`keyable` (whether values can be
+keyed), :func:`cache_watch` (whether a block was answered from the cache, for a
+widget's readout). Used by the notebooks' heavy widgets; ``make precompute`` fills it
+(:mod:`lecturelib.precompute`).
 """
 
 from __future__ import annotations
