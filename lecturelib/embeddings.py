@@ -207,6 +207,10 @@ def compute_layer_embedding(
 ) -> dict:
     """t-SNE of one layer's features and its quality numbers.
 
+    Args:
+        features: (N, D), PCA-reduced to ``pca_dims`` first when D is larger (already
+            reduced features, as :class:`EmbeddingCache` passes, are used as they are).
+        labels: (N,) classes, for the k-NN accuracy.
     Returns:
         ``{"points": (N, 2) float32 array, "knn": k-NN accuracy, "trust":
         trustworthiness}`` (see :func:`embed`, :func:`knn_accuracy`,
@@ -257,6 +261,7 @@ class EmbeddingCache:
             )
         self.features, self.labels = dict(features), to_numpy(labels).astype(np.int64)
         self.k, self.pca_dims, self.seed, self.threads = k, pca_dims, seed, threads
+        self._reduced: dict[str, np.ndarray] = {}
         self._store: dict[tuple[str, float], dict] = {}
         self.runs = 0
 
@@ -272,10 +277,17 @@ class EmbeddingCache:
             )
         key = (layer, float(perplexity))
         if key not in self._store:
-            with cache_watch() as watch:  # seen before, even in another session: on disk
-                self._store[key] = cached(
-                    compute_layer_embedding,
+            if layer not in self._reduced:  # one PCA per layer, for every perplexity
+                self._reduced[layer] = reduce_dims(
                     self.features[layer],
+                    pca_dims=self.pca_dims,
+                    seed=self.seed,
+                    threads=self.threads,
+                )
+            with cache_watch() as watch:  # seen before, even in another session: on disk
+                self._store[key] = cached(  # keyed by the small PCA-reduced features
+                    compute_layer_embedding,
+                    self._reduced[layer],
                     self.labels,
                     perplexity=float(perplexity),
                     k=self.k,

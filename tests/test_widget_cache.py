@@ -160,6 +160,25 @@ def test_embedding_widget_uses_the_disk_between_sessions():
     assert torch.equal(torch.as_tensor(r["points"]), torch.as_tensor(first.get("a", 5)["points"]))
 
 
+def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
+    import lecturelib.embeddings as E
+
+    real, pcas = E.reduce_dims, []
+
+    def counting(features, *, pca_dims=50, **kw):
+        if features.shape[1] > pca_dims:  # a real PCA, not the no-op on reduced input
+            pcas.append(features.shape)
+        return real(features, pca_dims=pca_dims, **kw)
+
+    monkeypatch.setattr(E, "reduce_dims", counting)
+    g = torch.Generator().manual_seed(1)
+    store = E.EmbeddingCache({"a": torch.randn(60, 8, generator=g)}, torch.arange(60) % 3,
+                             k=5, pca_dims=4)
+    for perplexity in (5, 10, 20):
+        store.get("a", perplexity)
+    assert store.runs == 3 and len(pcas) == 1
+
+
 def test_guided_and_top_patch_widgets_revisit():
     from lecturelib.guided import backprop_widget
     from lecturelib.top_patches import top_patches_widget
