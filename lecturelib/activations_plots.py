@@ -23,7 +23,7 @@ from .activations import (
 )
 from .cache import cached
 from .filters import tile_filters
-from .plot import new_figure, show_image, to_numpy
+from .plot import new_figure, show_image, show_in, to_numpy
 
 __all__ = ["activations_widget", "plot_channels", "plot_layer_activations"]
 
@@ -139,7 +139,6 @@ def activations_widget(
         the chosen unit's map.
     """
     import ipywidgets as W
-    from IPython.display import display
 
     from .data import PHOTO_NAMES, load_photo
     from .device import make_generator
@@ -177,15 +176,14 @@ def activations_widget(
             if act.dim() == 3
             else None
         )
-        out.clear_output(wait=True)
-        with out:
-            if fig is not None:
-                display(fig)
-                fig2, ax = new_figure(1, 1, size=3.2)
-                overlay_heatmap(
-                    ax[0, 0], image, act[k].cpu(), title=f"{layer.value} unit {k}"
-                )
-                display(fig2)
+        figs = []
+        if fig is not None:
+            fig2, ax = new_figure(1, 1, size=3.2)
+            overlay_heatmap(
+                ax[0, 0], image, act[k].cpu(), title=f"{layer.value} unit {k}"
+            )
+            figs = [fig, fig2]
+        show_in(out, *figs)
 
     photos.observe(lambda ch: load(ch["new"]), names="value")
     path.observe(lambda ch: load(ch["new"]) if ch["new"] else None, names="value")

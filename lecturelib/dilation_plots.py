@@ -24,6 +24,7 @@ from .dilation import (
     receptive_field,
     receptive_positions,
 )
+from .plot import show_in
 from .validate import check_int
 
 __all__ = [
@@ -251,7 +252,6 @@ def plot_receptive_field_growth(
 def _widget(sliders, draw):
     """VBox of sliders, an HTML readout and an Output; ``draw()`` gives (fig, text)."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     readout, output = widgets.HTML(), widgets.Output()
     busy = []
@@ -265,9 +265,7 @@ def _widget(sliders, draw):
         finally:
             busy.clear()
         readout.value = f"<code>{html.escape(text)}</code>"
-        with output:
-            output.clear_output(wait=True)
-            display(fig)
+        show_in(output, fig)
 
     for slider in sliders:
         slider.observe(redraw, "value")

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .embeddings import EmbeddingCache
-from .plot import new_figure, to_numpy
+from .plot import new_figure, show_in, to_numpy
 
 __all__ = ["embedding_widget", "plot_embedding", "plot_embeddings"]
 
@@ -89,7 +89,6 @@ def embedding_widget(
         trustworthiness, t-SNE runs so far), ``children[2]`` = Output with the scatter.
     """
     import ipywidgets as W
-    from IPython.display import display
 
     from .precompute import attach_sweep
 
@@ -132,9 +131,7 @@ def embedding_widget(
         fig.axes[0].legend(
             markerscale=3, fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5)
         )
-        out.clear_output(wait=True)
-        with out:
-            display(fig)
+        show_in(out, fig)
 
     layer.observe(redraw, names="value")
     perp.observe(redraw, names="value")

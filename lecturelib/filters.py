@@ -19,7 +19,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from .plot import SIGNED_CMAP, new_figure, to_numpy
+from .plot import SIGNED_CMAP, new_figure, show_in, to_numpy
 from .validate import check_choice, check_int
 
 __all__ = [
@@ -278,7 +278,6 @@ def filters_widget(
         layer's first ``max_shown`` filters, and the chosen filter per input channel).
     """
     import ipywidgets as W
-    from IPython.display import display
 
     names = list(layers) if layers is not None else conv_layers(model)
     for name in names:
@@ -316,9 +315,7 @@ def filters_widget(
             title=f"filter {k}" + (" (RGB)" if rgb else " per input channel"),
             ax=axes[0, 1],
         )
-        out.clear_output(wait=True)
-        with out:
-            display(fig)
+        show_in(out, fig)
 
     dropdown.observe(redraw, names="value")
     slider.observe(redraw, names="value")

@@ -28,7 +28,7 @@ from .hooks import (
     record_activations,
     resolve_layer,
 )
-from .plot import new_figure, show_image, show_map
+from .plot import new_figure, show_image, show_in, show_map
 from .precompute import attach_sweep
 from .validate import check_choice, check_images, check_int, check_target
 
@@ -201,14 +201,6 @@ def plot_backprop_views(
     return fig
 
 
-def _show_in(out, fig) -> None:
-    from IPython.display import display
-
-    out.clear_output(wait=True)
-    with out:
-        display(fig)
-
-
 def _unit_text(acts_shape, unit: int, classes=None) -> str:
     """Readable name of a unit: an output class (shape None), or in (C, H, W) or (D,)."""
     if acts_shape is None:
@@ -276,7 +268,7 @@ def backprop_widget(model, images, images01, *, names, layers: dict, classes=Non
             f"{_unit_text(shape, int(units[0]), classes)}, response {float(values[0]):.3g} "
             f"({watch.describe()})"
         )
-        _show_in(
+        show_in(
             out,
             plot_backprop_views(
                 images01[i : i + 1], {rule.value: grad}, titles=[names[i]]

@@ -23,7 +23,7 @@ from .cache import cache_watch, cached, keyable
 from .device import make_generator
 from .fooling import fooling_search
 from .maximize import display_normalize, make_objectives, maximize_response
-from .plot import new_figure, show_image
+from .plot import new_figure, show_image, show_in
 from .precompute import attach_sweep
 
 __all__ = ["attack_widget", "fooling_widget", "maximize_widget", "plot_optimized"]
@@ -52,7 +52,6 @@ def plot_optimized(
 def _panel(controls: list, compute: Callable[[], tuple[Figure, str]]):
     """Controls, a Run button, a readout and an output area; computes once at start."""
     import ipywidgets as W
-    from IPython.display import display
 
     out, readout = W.Output(), W.HTML()
     button = W.Button(description="Run", button_style="primary")
@@ -61,9 +60,7 @@ def _panel(controls: list, compute: Callable[[], tuple[Figure, str]]):
         readout.value = "<i>running…</i>"
         fig, text = compute()
         readout.value = text
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show_in(out, fig)
 
     button.on_click(update)
     for c in controls:

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from .cache import cache_watch, cached
 from .hooks import preserved_state
-from .plot import UNSIGNED_CMAP, new_figure, show_image, to_numpy
+from .plot import UNSIGNED_CMAP, new_figure, show_image, show_in, to_numpy
 from .validate import check_choice, check_float, check_images, check_int, check_target
 
 __all__ = [
@@ -274,7 +274,6 @@ def occlusion_widget(
         readout gives the map's shape, the time it took and where the drop is largest.
     """
     import ipywidgets as widgets
-    from IPython.display import display
 
     from .precompute import attach_sweep
 
@@ -312,9 +311,7 @@ def occlusion_widget(
         fig = plot_occlusion(
             image01, {name: heat}, size=size_s.value, stride=stride_s.value
         )
-        with output:
-            output.clear_output(wait=True)
-            display(fig)
+        show_in(output, fig)
 
     size_s.observe(redraw, "value")
     stride_s.observe(redraw, "value")

@@ -25,6 +25,7 @@ __all__ = [
     "image_grid",
     "overlay_heatmap",
     "new_figure",
+    "show_in",
 ]
 
 SIGNED_CMAP = "RdBu_r"
@@ -147,3 +148,17 @@ def overlay_heatmap(ax, image, heat, *, alpha: float = 0.55, signed: bool = Fals
     if title:
         ax.set_title(title)
     return ax
+
+
+def show_in(out, *figs) -> None:
+    """Replace what the ``ipywidgets.Output`` ``out`` shows by ``figs`` (a widget's redraw).
+
+    ``wait=True`` keeps the old picture until the new one arrives, so the page does not
+    jump while a slider moves.
+    """
+    from IPython.display import display
+
+    out.clear_output(wait=True)
+    with out:
+        for fig in figs:
+            display(fig)

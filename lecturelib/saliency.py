@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from .cache import cache_watch, cached
 from .hooks import preserved_state
-from .plot import new_figure, show_image, show_map
+from .plot import new_figure, show_image, show_in, show_map
 from .precompute import attach_sweep
 from .validate import check_float, check_images, check_int, check_target
 
@@ -273,11 +273,7 @@ def saliency_widget(
         fig = plot_saliency(
             images01[i : i + 1], {"gradient": grad, "SmoothGrad": smooth}
         )
-        out.clear_output(wait=True)
-        with out:
-            from IPython.display import display
-
-            display(fig)
+        show_in(out, fig)
 
     for control in (pick, s, k):
         control.observe(update, names="value")

@@ -23,9 +23,9 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .cache import cache_watch, cached
-from .guided import _backprop, _check_channel, _show_attr, _show_in
+from .guided import _backprop, _check_channel, _show_attr
 from .hooks import preserved_state, record_activations, resolve_layer
-from .plot import new_figure, show_image
+from .plot import new_figure, show_image, show_in
 from .precompute import attach_sweep
 from .validate import check_images, check_int
 
@@ -284,7 +284,7 @@ def top_patches_widget(
             f"{top.indices.tolist()}, activations {float(top.values[0]):.3g} … "
             f"{float(top.values[-1]):.3g} ({watch.describe()})"
         )
-        _show_in(out, plot_top_patches(top, display=display))
+        show_in(out, plot_top_patches(top, display=display))
 
     slider.observe(update, names="value")
     update()
