@@ -16,7 +16,7 @@ SHARED_CIFAR := $(abspath $(wildcard ../shared/datasets/cifar10-jpeg))
 export LECTURELIB_CIFAR10 ?= $(SHARED_CIFAR)
 export MPLBACKEND ?= Agg
 
-.PHONY: setup lab test test-unit test-notebooks test-browser html bench precompute clean
+.PHONY: setup lab lint test test-unit test-notebooks test-browser html bench precompute clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,9 +31,14 @@ lab: setup
 	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab \
 	  --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 
+# ruff: lint rules and formatting (notebooks are linted, not reformatted).
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 # The tests compute everything afresh: their notebooks get an empty result cache of their own.
 TEST_CACHE := $(CURDIR)/build/test-cache
-test: setup
+test: lint
 	rm -rf $(TEST_CACHE)
 	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
 

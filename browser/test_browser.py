@@ -209,9 +209,9 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
             revisit_s = time.monotonic() - back
             _assert_no_errors(page, name, f"after moving {control['label']!r} back")
             assert value == control["value"], (name, value, control["value"])
-            assert _without_timing(revisit["text"]) == _without_timing(before["text"]), (
-                f"{name}: back at {value}, the readout differs from the first one"
-            )
+            assert _without_timing(revisit["text"]) == _without_timing(
+                before["text"]
+            ), f"{name}: back at {value}, the readout differs from the first one"
             assert "from the cache" in revisit["text"], (
                 f"{name}: back at {value}, the result was computed again: "
                 f"{revisit['text'][:300]!r}"

@@ -18,21 +18,31 @@ import torch
 from PIL import Image
 
 __all__ = [
+    "CIFAR10_CLASSES",
     "DATA_DIR",
     "DOWNLOAD_DIR",
     "PHOTO_NAMES",
-    "CIFAR10_CLASSES",
     "announce",
-    "is_online",
-    "load_mnist",
-    "load_cifar10",
-    "load_photo",
     "imagenet_classes",
+    "is_online",
+    "load_cifar10",
+    "load_mnist",
+    "load_photo",
 ]
 
-DATA_DIR = Path(os.environ.get("LECTURELIB_DATA", Path(__file__).resolve().parents[1] / "data"))
+DATA_DIR = Path(
+    os.environ.get("LECTURELIB_DATA", Path(__file__).resolve().parents[1] / "data")
+)
 DOWNLOAD_DIR = DATA_DIR / "downloads"
-PHOTO_NAMES = ("chelsea", "coffee", "astronaut", "rocket", "china", "flower", "grace_hopper")
+PHOTO_NAMES = (
+    "chelsea",
+    "coffee",
+    "astronaut",
+    "rocket",
+    "china",
+    "flower",
+    "grace_hopper",
+)
 CIFAR10_CLASSES = (
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",
@@ -47,7 +57,7 @@ def announce(message: str) -> None:
         print(f"lecturelib: {message}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def is_online(host: str = "download.pytorch.org", timeout: float = 3.0) -> bool:
     """Whether ``host`` answers on port 443 within ``timeout`` seconds (cached).
 
@@ -165,11 +175,15 @@ def _cifar10(split: str, root: str | None) -> tuple[torch.Tensor, torch.Tensor]:
         if download and not is_online():
             break
         try:
-            ds = datasets.CIFAR10(DOWNLOAD_DIR, train=split == "train", download=download)
+            ds = datasets.CIFAR10(
+                DOWNLOAD_DIR, train=split == "train", download=download
+            )
         except (RuntimeError, OSError):
             continue
         x = torch.from_numpy(ds.data).permute(0, 3, 1, 2).float().div(255.0)
-        announce(f"CIFAR-10 {split}: torchvision CIFAR10 ({len(x)} images) from {DOWNLOAD_DIR}")
+        announce(
+            f"CIFAR-10 {split}: torchvision CIFAR10 ({len(x)} images) from {DOWNLOAD_DIR}"
+        )
         return x, torch.tensor(ds.targets, dtype=torch.long)
     raise FileNotFoundError(
         "CIFAR-10 is not available: either connect to the internet so that "

@@ -15,9 +15,9 @@ import torch
 
 __all__ = [
     "get_device",
-    "seed_everything",
-    "make_generator",
     "is_accelerated",
+    "make_generator",
+    "seed_everything",
     "setup_notebook",
 ]
 
@@ -50,7 +50,9 @@ def seed_everything(seed: int = 0) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
-def make_generator(seed: int = 0, device: torch.device | str | None = None) -> torch.Generator:
+def make_generator(
+    seed: int = 0, device: torch.device | str | None = None
+) -> torch.Generator:
     """A seeded ``torch.Generator`` on ``device`` (CPU by default)."""
     gen = torch.Generator(device=torch.device(device) if device is not None else "cpu")
     gen.manual_seed(seed)
@@ -76,7 +78,9 @@ def setup_notebook(seed: int = 0) -> torch.device:
     )
     device = get_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
-    print(f"lecturelib: torch {torch.__version__}, device {device} ({name}), seed {seed}")
+    print(
+        f"lecturelib: torch {torch.__version__}, device {device} ({name}), seed {seed}"
+    )
     from .cache import cache_dir
 
     folder = cache_dir()

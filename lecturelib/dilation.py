@@ -20,17 +20,17 @@ from torch import nn
 from .validate import check_int
 
 __all__ = [
+    "CHECKPOINT",
+    "AllConvNet",
+    "LayerField",
     "conv_output_size",
     "effective_kernel_size",
-    "LayerField",
+    "load_all_conv",
     "receptive_field",
+    "receptive_field_growth",
     "receptive_positions",
     "sparsify_kernel",
-    "receptive_field_growth",
-    "AllConvNet",
     "train_all_conv",
-    "load_all_conv",
-    "CHECKPOINT",
 ]
 
 # in data/, made by `python -m lecturelib.dilation train`

@@ -29,11 +29,11 @@ from .validate import check_int
 
 __all__ = [
     "describe_output",
+    "dilation_2d_widget",
+    "dilation_widget",
     "plot_dilation_1d",
     "plot_dilation_2d",
     "plot_receptive_field_growth",
-    "dilation_widget",
-    "dilation_2d_widget",
 ]
 
 _ON, _OFF, _PAD = "tab:orange", "0.82", "0.55"
@@ -217,7 +217,9 @@ def plot_receptive_field_growth(
         depth = np.arange(1, len(g["receptive_field"]) + 1)
         colour, marker = styles.get(scheme, ("0.3", "x"))
         label = f"{scheme} ({g['parameters'][-1]:,} parameters)"
-        wide = dict(lw=6, alpha=0.45, ms=10) if scheme == "dilated" else dict(lw=1.5)
+        wide = (
+            {"lw": 6, "alpha": 0.45, "ms": 10} if scheme == "dilated" else {"lw": 1.5}
+        )
         ax_rf.plot(
             depth,
             g["receptive_field"],

@@ -23,18 +23,18 @@ from lecturelib.models import MLP2D
 from lecturelib.validate import check_choice, check_float, check_int
 
 __all__ = [
-    "LECTURE_ITERATIONS",
     "DATASETS",
+    "LECTURE_ITERATIONS",
     "Snapshots",
-    "make_toy_data",
-    "init_mlp",
-    "train_with_snapshots",
+    "compute_decision_regions",
     "compute_snapshots",
     "compute_unit_segments",
-    "compute_decision_regions",
+    "hidden_units_widget",
+    "init_mlp",
+    "make_toy_data",
     "plot_hidden_units",
     "plot_snapshot_grid",
-    "hidden_units_widget",
+    "train_with_snapshots",
 ]
 
 LECTURE_ITERATIONS = (1, 4, 7, 10, 16, 34, 77, 100, 703, 1407, 2789, 4999)

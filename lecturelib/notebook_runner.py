@@ -38,7 +38,9 @@ def notebook_paths(
         if not any(p.name.startswith(prefix) for p in paths):
             valid = ", ".join(p.stem for p in paths) or f"none in {folder}"
             raise ValueError(f"notebook {prefix!r} not found; valid: {valid}")
-    return [p for p in paths if not prefixes or any(p.name.startswith(x) for x in prefixes)]
+    return [
+        p for p in paths if not prefixes or any(p.name.startswith(x) for x in prefixes)
+    ]
 
 
 def execute_notebook(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -18,14 +17,14 @@ from matplotlib.figure import Figure
 __all__ = [
     "SIGNED_CMAP",
     "UNSIGNED_CMAP",
-    "to_numpy",
-    "to_display",
-    "show_image",
-    "show_map",
     "image_grid",
-    "overlay_heatmap",
     "new_figure",
+    "overlay_heatmap",
+    "show_image",
     "show_in",
+    "show_map",
+    "to_display",
+    "to_numpy",
 ]
 
 SIGNED_CMAP = "RdBu_r"
@@ -53,17 +52,26 @@ def to_display(image, *, normalize: bool = True) -> np.ndarray:
     return np.clip(a, 0, 1) if a.ndim == 3 else a
 
 
-def show_image(ax, image, *, title: str | None = None, normalize: bool = True, cmap="gray"):
+def show_image(
+    ax, image, *, title: str | None = None, normalize: bool = True, cmap="gray"
+):
     """Draw an image (RGB or grey) on ``ax`` without axes."""
     a = to_display(image, normalize=normalize)
-    ax.imshow(a, cmap=None if a.ndim == 3 else cmap, vmin=None if normalize else 0, vmax=None if normalize else 1)
+    ax.imshow(
+        a,
+        cmap=None if a.ndim == 3 else cmap,
+        vmin=None if normalize else 0,
+        vmax=None if normalize else 1,
+    )
     ax.set_axis_off()
     if title:
         ax.set_title(title)
     return ax
 
 
-def show_map(ax, heat, *, signed: bool = False, title: str | None = None, colorbar: bool = False):
+def show_map(
+    ax, heat, *, signed: bool = False, title: str | None = None, colorbar: bool = False
+):
     """Draw a 2D map: signed maps centred on 0 with :data:`SIGNED_CMAP`."""
     a = to_numpy(heat)
     if signed:
@@ -79,7 +87,9 @@ def show_map(ax, heat, *, signed: bool = False, title: str | None = None, colorb
     return im
 
 
-def new_figure(nrows: int, ncols: int, *, size: float = 2.0, **kw) -> tuple[Figure, np.ndarray]:
+def new_figure(
+    nrows: int, ncols: int, *, size: float = 2.0, **kw
+) -> tuple[Figure, np.ndarray]:
     """A figure of ``nrows × ncols`` square panels (not registered with pyplot)."""
     fig = Figure(figsize=(size * ncols, size * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
@@ -119,7 +129,12 @@ def image_grid(
         img = a[i]
         rgb = img.shape[0] == 3
         if signed and not rgb:
-            m = float(np.abs(img).max() if normalize == "each" else max(abs(lo), abs(hi))) or 1.0
+            m = (
+                float(
+                    np.abs(img).max() if normalize == "each" else max(abs(lo), abs(hi))
+                )
+                or 1.0
+            )
             ax.imshow(img[0], cmap=SIGNED_CMAP, vmin=-m, vmax=m)
         else:
             if normalize == "all":
@@ -133,7 +148,15 @@ def image_grid(
     return fig
 
 
-def overlay_heatmap(ax, image, heat, *, alpha: float = 0.55, signed: bool = False, title: str | None = None):
+def overlay_heatmap(
+    ax,
+    image,
+    heat,
+    *,
+    alpha: float = 0.55,
+    signed: bool = False,
+    title: str | None = None,
+):
     """Draw ``heat`` (h, w) over ``image`` (3, H, W) in [0, 1], stretched to the image."""
     img = to_display(image, normalize=False)
     ax.imshow(img)
@@ -141,9 +164,19 @@ def overlay_heatmap(ax, image, heat, *, alpha: float = 0.55, signed: bool = Fals
     extent = (-0.5, img.shape[1] - 0.5, img.shape[0] - 0.5, -0.5)
     if signed:
         m = float(np.abs(h).max()) or 1.0
-        ax.imshow(h, cmap=SIGNED_CMAP, vmin=-m, vmax=m, alpha=alpha, extent=extent, interpolation="bilinear")
+        ax.imshow(
+            h,
+            cmap=SIGNED_CMAP,
+            vmin=-m,
+            vmax=m,
+            alpha=alpha,
+            extent=extent,
+            interpolation="bilinear",
+        )
     else:
-        ax.imshow(h, cmap=UNSIGNED_CMAP, alpha=alpha, extent=extent, interpolation="bilinear")
+        ax.imshow(
+            h, cmap=UNSIGNED_CMAP, alpha=alpha, extent=extent, interpolation="bilinear"
+        )
     ax.set_axis_off()
     if title:
         ax.set_title(title)

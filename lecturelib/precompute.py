@@ -109,7 +109,9 @@ def sweep_all(*, progress: bool = True) -> int:
 
 def _cache_files() -> int:
     folder = cache_dir()
-    return 0 if folder is None or not folder.is_dir() else len(list(folder.rglob("*.pt")))
+    return (
+        0 if folder is None or not folder.is_dir() else len(list(folder.rglob("*.pt")))
+    )
 
 
 _SWEEP_CELL = (

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from .data import DATA_DIR
 from .device import get_device, make_generator, seed_everything
 
-__all__ = ["fit", "accuracy", "predict", "save_checkpoint", "RECIPES", "main"]
+__all__ = ["RECIPES", "accuracy", "fit", "main", "predict", "save_checkpoint"]
 
 
 def fit(
@@ -78,20 +78,26 @@ def fit(
 
 
 @torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, *, batch_size: int = 500) -> torch.Tensor:
+def predict(
+    model: nn.Module, images: torch.Tensor, *, batch_size: int = 500
+) -> torch.Tensor:
     """Predicted labels (N,) on the CPU, computed in batches on the model's device."""
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
     try:
-        out = [model(images[i : i + batch_size].to(device)).argmax(1).cpu()
-               for i in range(0, len(images), batch_size)]
+        out = [
+            model(images[i : i + batch_size].to(device)).argmax(1).cpu()
+            for i in range(0, len(images), batch_size)
+        ]
     finally:
         model.train(was_training)
     return torch.cat(out)
 
 
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, **kw) -> float:
+def accuracy(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, **kw
+) -> float:
     """Fraction of ``images`` whose predicted label equals ``labels``."""
     return (predict(model, images, **kw) == labels.cpu()).float().mean().item()
 
@@ -139,12 +145,16 @@ RECIPES: dict[str, Callable[..., Path]] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Reproduce a checkpoint shipped in data/.")
+    parser = argparse.ArgumentParser(
+        description="Reproduce a checkpoint shipped in data/."
+    )
     parser.add_argument("recipe", choices=sorted(RECIPES))
     parser.add_argument("--device", default=None, help="default: CUDA when present")
     args = parser.parse_args(argv)
     start = time.time()
-    path = RECIPES[args.recipe](device=torch.device(args.device) if args.device else None)
+    path = RECIPES[args.recipe](
+        device=torch.device(args.device) if args.device else None
+    )
     print(f"wrote {path} in {time.time() - start:.0f} s")
 
 

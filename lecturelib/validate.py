@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 import torch
 
 __all__ = [
+    "check_choice",
+    "check_float",
     "check_images",
     "check_int",
-    "check_float",
     "check_target",
-    "check_choice",
     "close_names",
 ]
 
@@ -27,7 +27,9 @@ def close_names(name: str, choices: Iterable[str], n: int = 5) -> list[str]:
 def check_choice(name: str, value, choices: Sequence[str]) -> str:
     """``value`` must be one of ``choices`` (a string)."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, one of {list(choices)}; got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a string, one of {list(choices)}; got {type(value).__name__}"
+        )
     if value not in choices:
         hint = close_names(value, choices, n=3)
         raise ValueError(
@@ -37,10 +39,16 @@ def check_choice(name: str, value, choices: Sequence[str]) -> str:
     return value
 
 
-def check_int(name: str, value, *, low: int | None = None, high: int | None = None) -> int:
+def check_int(
+    name: str, value, *, low: int | None = None, high: int | None = None
+) -> int:
     """``value`` must be an integer in ``[low, high]`` (either bound may be None)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
+        if (
+            isinstance(value, torch.Tensor)
+            and value.numel() == 1
+            and not value.is_floating_point()
+        ):
             value = int(value)
         else:
             raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
@@ -49,7 +57,9 @@ def check_int(name: str, value, *, low: int | None = None, high: int | None = No
     return value
 
 
-def check_float(name: str, value, *, low: float | None = None, high: float | None = None) -> float:
+def check_float(
+    name: str, value, *, low: float | None = None, high: float | None = None
+) -> float:
     """``value`` must be a real number in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number; got {type(value).__name__}")
@@ -60,15 +70,25 @@ def check_float(name: str, value, *, low: float | None = None, high: float | Non
 
 
 def check_images(
-    images, *, channels: int | None = None, name: str = "images", min_size: int | None = None
+    images,
+    *,
+    channels: int | None = None,
+    name: str = "images",
+    min_size: int | None = None,
 ) -> torch.Tensor:
     """``images`` must be a float tensor (N, C, H, W), with ``channels`` channels if given."""
     if not isinstance(images, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of shape (N, C, H, W); got {type(images).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor of shape (N, C, H, W); got {type(images).__name__}"
+        )
     if images.dim() != 4:
         raise ValueError(
             f"{name} must have 4 dimensions (N, C, H, W); got shape {tuple(images.shape)}"
-            + (" — add a batch dimension with images.unsqueeze(0)" if images.dim() == 3 else "")
+            + (
+                " — add a batch dimension with images.unsqueeze(0)"
+                if images.dim() == 3
+                else ""
+            )
         )
     if not images.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor; got {images.dtype}")
@@ -78,7 +98,9 @@ def check_images(
             f"(shape {tuple(images.shape)})"
         )
     if min_size is not None and min(images.shape[-2:]) < min_size:
-        raise ValueError(f"{name} must be at least {min_size}×{min_size}; got {tuple(images.shape[-2:])}")
+        raise ValueError(
+            f"{name} must be at least {min_size}×{min_size}; got {tuple(images.shape[-2:])}"
+        )
     return images
 
 
@@ -91,14 +113,20 @@ def check_target(target, n_outputs: int, n_images: int) -> torch.Tensor:
     elif isinstance(target, (list, tuple)) and all(isinstance(v, int) for v in target):
         t = torch.tensor(list(target), dtype=torch.long)
     else:
-        raise TypeError(f"target must be an int, a list of ints or a tensor; got {type(target).__name__}")
+        raise TypeError(
+            f"target must be an int, a list of ints or a tensor; got {type(target).__name__}"
+        )
     if t.numel() == 1:
         t = t.expand(n_images)
     if t.numel() != n_images:
-        raise ValueError(f"target must have one entry per image ({n_images}); got {t.numel()}")
+        raise ValueError(
+            f"target must have one entry per image ({n_images}); got {t.numel()}"
+        )
     if t.numel() and (t.min() < 0 or t.max() >= n_outputs):
         bad = int(t[(t < 0) | (t >= n_outputs)][0])
-        raise ValueError(f"target must be in [0, {n_outputs - 1}] (the model has {n_outputs} outputs); got {bad}")
+        raise ValueError(
+            f"target must be in [0, {n_outputs - 1}] (the model has {n_outputs} outputs); got {bad}"
+        )
     return t.clone()
 
 

@@ -220,7 +220,10 @@ def test_a_view_is_stored_without_its_base(tmp_path):
 
     @disk_cache("crops")
     def crops(images, *, k=3):
-        return {"patches": [images[i, :, 2:10, 2:10] for i in range(k)], "first": images[0]}
+        return {
+            "patches": [images[i, :, 2:10, 2:10] for i in range(k)],
+            "first": images[0],
+        }
 
     result = crops(big)
     files = list((tmp_path / "cache" / "crops").glob("*.pt"))

@@ -78,18 +78,18 @@ def test_the_lecture_check_and_same_padding():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(kernel_size=0), r"kernel_size must be in \[1, ∞\]; got 0"),
-        (dict(kernel_size=3, stride=0), r"stride must be in \[1, ∞\]"),
-        (dict(kernel_size=3, dilation=0), r"dilation must be in \[1, ∞\]"),
-        (dict(kernel_size=3, padding=-1), r"padding must be in \[0, ∞\]"),
-        (dict(kernel_size=3, dilation=6), "largest dilation that fits is 4"),
+        ({"kernel_size": 0}, r"kernel_size must be in \[1, ∞\]; got 0"),
+        ({"kernel_size": 3, "stride": 0}, r"stride must be in \[1, ∞\]"),
+        ({"kernel_size": 3, "dilation": 0}, r"dilation must be in \[1, ∞\]"),
+        ({"kernel_size": 3, "padding": -1}, r"padding must be in \[0, ∞\]"),
+        ({"kernel_size": 3, "dilation": 6}, "largest dilation that fits is 4"),
         (
-            dict(kernel_size=3, dilation=(1, 9)),
+            {"kernel_size": 3, "dilation": (1, 9)},
             r"dilation\[1\]=9 .* largest dilation that fits is 4",
         ),
-        (dict(kernel_size=12), "kernel_size=12 is larger than the padded input"),
+        ({"kernel_size": 12}, "kernel_size=12 is larger than the padded input"),
         (
-            dict(kernel_size=3, stride=2, padding="same"),
+            {"kernel_size": 3, "stride": 2, "padding": "same"},
             "padding='same' needs stride=1",
         ),
     ],

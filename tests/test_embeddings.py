@@ -169,5 +169,9 @@ def test_recipe_augmentation_is_a_padded_crop_or_its_mirror():
     assert out.shape == x.shape and torch.equal(out, again)
     for i in range(2):
         padded = pad(x[i], (4, 4, 4, 4))
-        crops = [padded[:, dy : dy + 8, dx : dx + 8] for dy in range(9) for dx in range(9)]
-        assert any(torch.equal(out[i], c) or torch.equal(out[i], c.flip(-1)) for c in crops)
+        crops = [
+            padded[:, dy : dy + 8, dx : dx + 8] for dy in range(9) for dx in range(9)
+        ]
+        assert any(
+            torch.equal(out[i], c) or torch.equal(out[i], c.flip(-1)) for c in crops
+        )

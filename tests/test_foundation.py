@@ -62,7 +62,9 @@ def test_lenet_architecture_matches_lecture():
 
 def test_resnet_nopool_depth():
     net = models.ResNetNoPool(10, channels=4)
-    convs = [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    convs = [
+        m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))
+    ]
     assert len(convs) == 10
     assert not any(isinstance(m, torch.nn.MaxPool2d) for m in net.modules())
     assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
@@ -132,7 +134,9 @@ def test_cifar10_image_folder(tmp_path):
     for split in ("train", "test"):
         for i, name in enumerate(data.CIFAR10_CLASSES):
             (tmp_path / split / name).mkdir(parents=True)
-            Image.new("RGB", (32, 32), (i * 20, 0, 0)).save(tmp_path / split / name / "0.png")
+            Image.new("RGB", (32, 32), (i * 20, 0, 0)).save(
+                tmp_path / split / name / "0.png"
+            )
     x, y = data.load_cifar10("test", root=tmp_path)
     assert x.shape == (10, 3, 32, 32) and y.tolist() == list(range(10))
     assert abs(float(x[3, 0, 0, 0]) - 60 / 255) < 1e-6

@@ -98,7 +98,9 @@ def test_module_called_twice():
     m = Reused()
     x = torch.randn(6, 4)
     torch.testing.assert_close(input_grad(m, x, "guided"), manual_guided(m, x))
-    torch.testing.assert_close(input_grad(m, x, "deconv"), manual_guided(m, x, deconv=True))
+    torch.testing.assert_close(
+        input_grad(m, x, "deconv"), manual_guided(m, x, deconv=True)
+    )
     xg = x.clone().requires_grad_(True)
     (plain,) = torch.autograd.grad(m(xg).sum(), xg)
     torch.testing.assert_close(input_grad(m, x, "gradient"), plain)
@@ -108,10 +110,9 @@ def test_rules_leave_nothing_behind():
     m = Reused().train()
     before = hook_count(m)
     x = torch.randn(2, 4, requires_grad=True)
-    with pytest.raises(RuntimeError, match="boom"):
-        with backward_rule(m, "guided") as n:
-            assert n == 1 and hook_count(m) == before + 2
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), backward_rule(m, "guided") as n:
+        assert n == 1 and hook_count(m) == before + 2
+        raise RuntimeError("boom")
     assert hook_count(m) == before
     assert not hasattr(m.act, "_lecturelib_stack")
     assert m.training
@@ -121,9 +122,8 @@ def test_rules_leave_nothing_behind():
 
 
 def test_unknown_rule():
-    with pytest.raises(ValueError, match="rule"):
-        with backward_rule(tiny_net(), "guidded"):
-            pass
+    with pytest.raises(ValueError, match="rule"), backward_rule(tiny_net(), "guidded"):
+        pass
 
 
 def test_record_activations_equals_manual_forward():
@@ -140,9 +140,8 @@ def test_record_activations_equals_manual_forward():
 
 def test_record_activations_removes_hooks_on_error():
     net = tiny_net()
-    with pytest.raises(ZeroDivisionError):
-        with record_activations(net, "1"):
-            1 / 0
+    with pytest.raises(ZeroDivisionError), record_activations(net, "1"):
+        raise ZeroDivisionError
     assert hook_count(net) == 0
 
 
@@ -157,10 +156,14 @@ def test_record_without_detach_keeps_graph():
 
 def test_unknown_layer_lists_close_names():
     with pytest.raises(ValueError, match=r"'fc1'.*'fc2'|close names"):
-        resolve_layer(__import__("lecturelib.models", fromlist=["LeNet"]).LeNet(), "fc3")
-    with pytest.raises(ValueError, match="not in the model"):
-        with record_activations(tiny_net(), ["9"]):
-            pass
+        resolve_layer(
+            __import__("lecturelib.models", fromlist=["LeNet"]).LeNet(), "fc3"
+        )
+    with (
+        pytest.raises(ValueError, match="not in the model"),
+        record_activations(tiny_net(), ["9"]),
+    ):
+        pass
 
 
 def test_preserved_state_restores_everything():
@@ -168,12 +171,11 @@ def test_preserved_state_restores_everything():
     net[0].weight.requires_grad_(False)
     grad = torch.ones(1, 3)
     net[2].weight.grad = grad
-    with pytest.raises(KeyError):
-        with preserved_state(net):
-            assert not net.training
-            assert not any(p.requires_grad for p in net.parameters())
-            net[2].weight.grad = None
-            raise KeyError
+    with pytest.raises(KeyError), preserved_state(net):
+        assert not net.training
+        assert not any(p.requires_grad for p in net.parameters())
+        net[2].weight.grad = None
+        raise KeyError
     assert net.training and net[0].training
     assert [p.requires_grad for p in net.parameters()] == [False, True, True]
     assert net[2].weight.grad is grad

@@ -21,11 +21,17 @@ def test_notebook_is_stripped_and_standard(path):
     nb = json.loads(path.read_text())
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    dirty = [i for i, c in enumerate(code) if c.get("outputs") or c.get("execution_count")]
+    dirty = [
+        i for i, c in enumerate(code) if c.get("outputs") or c.get("execution_count")
+    ]
     assert not dirty, f"{path.name}: code cells {dirty} have outputs; run nbstripout"
     assert "".join(code[0]["source"]).strip() == SETUP, f"{path.name}: first code cell"
-    assert any("assert" in "".join(c["source"]) for c in code), f"{path.name}: no assert cell"
-    assert nb["cells"][0]["cell_type"] == "markdown", f"{path.name}: starts without a title"
+    assert any("assert" in "".join(c["source"]) for c in code), (
+        f"{path.name}: no assert cell"
+    )
+    assert nb["cells"][0]["cell_type"] == "markdown", (
+        f"{path.name}: starts without a title"
+    )
     title = "".join(nb["cells"][0]["source"]).splitlines()[0]
     assert re.fullmatch(rf"# {path.name[:2]} — \S.*", title), (
         f"{path.name}: the title should read '# {path.name[:2]} — <section>'; got {title!r}"

@@ -112,13 +112,29 @@ def test_cached_map_equals_the_direct_computation():
     once = cached(occlusion_sensitivity, net, x, 2, size=4, stride=2, progress=False)
     clear_cache(memory_only=True)
     with cache_watch() as watch:
-        again = cached(occlusion_sensitivity, net, x, 2, size=4, stride=2, progress=True,
-                       cache_ignore=("progress",))
+        again = cached(
+            occlusion_sensitivity,
+            net,
+            x,
+            2,
+            size=4,
+            stride=2,
+            progress=True,
+            cache_ignore=("progress",),
+        )
     assert torch.equal(direct, once)
     assert watch.misses == 1  # progress was part of the first key, not the second
     with cache_watch() as watch:
-        third = cached(occlusion_sensitivity, net, x, 2, size=4, stride=2, progress=False,
-                       cache_ignore=("progress",))
+        third = cached(
+            occlusion_sensitivity,
+            net,
+            x,
+            2,
+            size=4,
+            stride=2,
+            progress=False,
+            cache_ignore=("progress",),
+        )
     assert watch.from_cache and watch.describe() == "from the cache"
     assert torch.equal(again, third) and torch.equal(direct, third)
 
@@ -157,7 +173,9 @@ def test_embedding_widget_uses_the_disk_between_sessions():
     second = EmbeddingCache(feats, labels, k=5, pca_dims=4)  # a new kernel
     r = second.get("a", 5)
     assert second.runs == 0  # read from disk, no t-SNE run
-    assert torch.equal(torch.as_tensor(r["points"]), torch.as_tensor(first.get("a", 5)["points"]))
+    assert torch.equal(
+        torch.as_tensor(r["points"]), torch.as_tensor(first.get("a", 5)["points"])
+    )
 
 
 def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
@@ -172,8 +190,9 @@ def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
 
     monkeypatch.setattr(E, "reduce_dims", counting)
     g = torch.Generator().manual_seed(1)
-    store = E.EmbeddingCache({"a": torch.randn(60, 8, generator=g)}, torch.arange(60) % 3,
-                             k=5, pca_dims=4)
+    store = E.EmbeddingCache(
+        {"a": torch.randn(60, 8, generator=g)}, torch.arange(60) % 3, k=5, pca_dims=4
+    )
     for perplexity in (5, 10, 20):
         store.get("a", perplexity)
     assert store.runs == 3 and len(pcas) == 1
@@ -186,8 +205,13 @@ def test_guided_and_top_patch_widgets_revisit():
     lenet = load_lenet()
     images, _ = load_mnist("test")
     images = images[:40]
-    w = backprop_widget(lenet, images[:2], images[:2], names=["a", "b"],
-                        layers={"output": None, "conv2": "conv2"})
+    w = backprop_widget(
+        lenet,
+        images[:2],
+        images[:2],
+        names=["a", "b"],
+        layers={"output": None, "conv2": "conv2"},
+    )
     _pick, rule, layer, channel = w.children[:4]
     layer.value = "conv2"
     _, misses = _revisit(channel, 3, 5, lambda: w.children[4].value)
@@ -217,8 +241,14 @@ def test_input_widgets_revisit_and_say_cached():
     _, misses = _revisit(f.controls[0], 2, 1, lambda: f.readout.value)
     assert misses == 0 and "from the cache" in f.readout.value
     # a lambda cannot be keyed: the widget still works, computing each time
-    g = fooling_widget(lenet, DIGITS, targets=range(2), population=8, generations=2,
-                       to_input=lambda t: t)
+    g = fooling_widget(
+        lenet,
+        DIGITS,
+        targets=range(2),
+        population=8,
+        generations=2,
+        to_input=lambda t: t,
+    )
     before = _misses()
     g.controls[0].value = 1
     assert "p(<b>1</b>)" in g.readout.value and _misses() == before
@@ -262,17 +292,22 @@ def test_precompute_cli_lists_and_rejects_unknown_notebooks(capsys):
 def test_precompute_runs_a_notebook_and_its_sweep(tmp_path, monkeypatch):
     """End to end in a real kernel: run the cells, sweep, the entries are on disk."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(
-        "import torch\nfrom torch import nn\n"
-        "from lecturelib.occlusion import occlusion_widget\n"
-        "torch.manual_seed(0)\n"
-        "net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1),"
-        " nn.Flatten(), nn.Linear(4, 2)).eval()\n"
-        "w = occlusion_widget(net, torch.randn(1, 3, 16, 16), 0,"
-        " image01=torch.rand(3, 16, 16), size=8, stride=4)"
-    )]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import torch\nfrom torch import nn\n"
+            "from lecturelib.occlusion import occlusion_widget\n"
+            "torch.manual_seed(0)\n"
+            "net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1),"
+            " nn.Flatten(), nn.Linear(4, 2)).eval()\n"
+            "w = occlusion_widget(net, torch.randn(1, 3, 16, 16), 0,"
+            " image01=torch.rand(3, 16, 16), size=8, stride=4)"
+        )
+    ]
     nbformat.write(nb, tmp_path / "01_tiny.ipynb")
     monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "kernel-cache"))
     [row] = precompute_notebooks(["01"], folder=tmp_path)
@@ -300,7 +335,10 @@ def test_notebook_paths_by_prefix_and_errors(tmp_path):
 
 def test_precompute_reports_a_failing_notebook_and_goes_on(tmp_path, monkeypatch):
     monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "kernel-cache"))
-    for name, code in [("01_bad", "raise ValueError('no photo here')"), ("02_ok", "x = 1")]:
+    for name, code in [
+        ("01_bad", "raise ValueError('no photo here')"),
+        ("02_ok", "x = 1"),
+    ]:
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell(code)]
         nbformat.write(nb, tmp_path / f"{name}.ipynb")
