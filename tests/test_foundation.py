@@ -85,14 +85,19 @@ def test_efficientnet_names_coffee_espresso():
     torch.testing.assert_close(preprocess.normalize(back), x, atol=1e-5, rtol=0)
 
 
-def test_torchvision_model_offline_falls_back_with_message(monkeypatch, capsys):
+def test_torchvision_model_offline_falls_back_with_message(
+    monkeypatch, capsys, tmp_path
+):
     monkeypatch.setenv("LECTURELIB_OFFLINE", "1")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
     data.is_online.cache_clear()
-    monkeypatch.setattr(models, "_weights_cached", lambda w: False)
     data._ANNOUNCED.clear()
     model, _, _ = models.load_imagenet_model("vgg19")
     out = capsys.readouterr().out
+    # one message: the model, the cache folder, the command that fills it
     assert "vgg19" in out and "using EfficientNet-Lite0" in out
+    assert str(tmp_path / "hub" / "checkpoints") in out
+    assert "python -m lecturelib.imagenet vgg19" in out
     assert type(model).__name__ == "EfficientNet"
     data.is_online.cache_clear()
 
