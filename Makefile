@@ -36,40 +36,47 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Seconds one notebook cell may run, in every runner (nbval, html, bench, precompute, the
+# browser test): a stalled kernel fails that cell, named, instead of hanging for an hour.
+# nbval names it "<notebook>::Cell <n>" (n counts code cells only) and shows its source.
+CELL_TIMEOUT ?= 300
+CELL_TIMEOUT_NBVAL = --nbval-cell-timeout=$(CELL_TIMEOUT)
+
 # The tests compute everything afresh: their notebooks get an empty result cache of their own.
 TEST_CACHE := $(CURDIR)/build/test-cache
 test: lint
 	rm -rf $(TEST_CACHE)
-	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env
+	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env $(CELL_TIMEOUT_NBVAL)
 
 test-unit: setup
 	$(BIN)/python -m pytest tests
 
 test-notebooks: setup
 	rm -rf $(TEST_CACHE)
-	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env
+	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env $(CELL_TIMEOUT_NBVAL)
 
 # Needs Debian's chromium (apt-get install -y chromium) and PyPI playwright (no `playwright install`).
-# BROWSER_ONLY=05,06 limits the run to some notebooks; BROWSER_NB_TIMEOUT=<s> per notebook.
+# BROWSER_ONLY=05,06 limits the run to some notebooks; BROWSER_NB_TIMEOUT=<s> per notebook,
+# CELL_TIMEOUT=<s> per cell.
 CHROMIUM ?= /usr/bin/chromium
 test-browser: setup
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install -q playwright
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) missing: apt-get install -y chromium" >&2; exit 1; }
-	CHROMIUM=$(CHROMIUM) LECTURELIB_OFFLINE=$${LECTURELIB_OFFLINE:-1} LECTURELIB_CACHE=$(TEST_CACHE) \
+	CHROMIUM=$(CHROMIUM) BROWSER_CELL_TIMEOUT=$(CELL_TIMEOUT) LECTURELIB_OFFLINE=$${LECTURELIB_OFFLINE:-1} LECTURELIB_CACHE=$(TEST_CACHE) \
 	  $(BIN)/python -m pytest browser -v
 
 # Executes every notebook and writes build/html/index.html + one page per notebook.
 html: setup
-	$(BIN)/python tools/build_html.py
+	$(BIN)/python tools/build_html.py --timeout $(CELL_TIMEOUT)
 
 # Every benchmarks/bench_*.py plus each notebook's run time -> benchmarks/results/REPORT.md.
 # `make bench QUICK=1`: the short versions, into benchmarks/results/REPORT-quick.md.
 bench: setup
-	$(BIN)/python benchmarks/run_all.py $(if $(QUICK),--quick,)
+	$(BIN)/python benchmarks/run_all.py $(if $(QUICK),--quick,) --cell-timeout $(CELL_TIMEOUT)
 
 # Fill the result cache before class: NB="05 06" for some notebooks, SWEEP=0 to skip sweeps.
 precompute: setup
-	$(BIN)/python -m lecturelib.precompute $(NB) $(if $(filter 0,$(SWEEP)),--no-sweep,)
+	$(BIN)/python -m lecturelib.precompute $(NB) $(if $(filter 0,$(SWEEP)),--no-sweep,) --timeout $(CELL_TIMEOUT)
 
 clean:
 	rm -rf build .pytest_cache

@@ -11,7 +11,8 @@ Benchmarks block of README.md (between the ``<!-- bench:begin -->`` markers).
 
 Usage:
     python benchmarks/run_all.py [--quick] [--only occlusion,saliency] [--no-notebooks]
-                                 [--notebooks 05,06] [--readme] [--keep-results]
+                                 [--notebooks 05,06] [--cell-timeout 300] [--readme]
+                                 [--keep-results]
 """
 
 from __future__ import annotations
@@ -115,10 +116,19 @@ def _markdown_part(printed: str) -> str:
     return "" if first is None else "\n".join(lines[first:]).strip()
 
 
-def time_notebooks(only: str = "") -> list[dict]:
+def time_notebooks(only: str = "", cell_timeout: int | None = None) -> list[dict]:
     """Each notebook executed top to bottom on a cold (empty, temporary) cache, then
-    again on the cache that run filled (``warm``: as after ``make precompute``)."""
-    from lecturelib.notebook_runner import execute_notebook, notebook_paths
+    again on the cache that run filled (``warm``: as after ``make precompute``).
+
+    ``cell_timeout``: seconds per cell (default the runner's); a cell that runs
+    longer fails its notebook with the cell named."""
+    from lecturelib.notebook_runner import (
+        CELL_TIMEOUT,
+        execute_notebook,
+        notebook_paths,
+    )
+
+    timeout = cell_timeout or CELL_TIMEOUT
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="lecturelib-bench-cache-") as cold:
@@ -128,10 +138,10 @@ def time_notebooks(only: str = "") -> list[dict]:
         }
         for path in notebook_paths(only):
             print(f"== {path.name}", flush=True)
-            _, seconds, error = execute_notebook(path, env=env)
+            _, seconds, error = execute_notebook(path, env=env, timeout=timeout)
             warm = None
             if not error:
-                _, warm, error = execute_notebook(path, env=env)
+                _, warm, error = execute_notebook(path, env=env, timeout=timeout)
             print(
                 f"   {'FAILED: ' + error if error else 'ok'} ({seconds:.1f} s"
                 + (f", warm {warm:.1f} s)" if warm is not None else ")"),
@@ -235,6 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--limit", type=float, default=None, help="seconds per benchmark"
     )
+    parser.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=None,
+        help="seconds per notebook cell (default: lecturelib.notebook_runner's 300)",
+    )
     parser.add_argument("--readme", action="store_true", help="also update README.md")
     parser.add_argument(
         "--keep-results",
@@ -261,7 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         ):  # full runs refresh results/<topic>.md
             for fresh in (folder / "results").glob("*.md"):
                 shutil.copy2(fresh, RESULTS / fresh.name)
-    notebooks = None if args.no_notebooks else time_notebooks(args.notebooks)
+    notebooks = (
+        None if args.no_notebooks else time_notebooks(args.notebooks, args.cell_timeout)
+    )
     text = report(benches, notebooks, quick=args.quick)
     name = "REPORT-quick" if args.quick else "REPORT"
     (RESULTS / f"{name}.md").write_text(text)

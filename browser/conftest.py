@@ -8,6 +8,8 @@ Environment:
     BROWSER_NOTEBOOKS   folder of notebooks to open (default: notebooks/)
     BROWSER_ONLY        comma-separated name prefixes, e.g. ``05,06``
     BROWSER_NB_TIMEOUT  seconds allowed per notebook's Run All (default 300)
+    BROWSER_CELL_TIMEOUT  seconds one cell may run during Run All (default 300);
+                        the failure names the cell and the kernel's status
     CHROMIUM            the browser executable (default /usr/bin/chromium)
 """
 

@@ -44,15 +44,22 @@ window.__lab = {
     await app.commands.execute("notebook:run-all-cells");
   },
 
-  // Code cells not yet executed (queued or running), and error outputs so far.
+  // Code cells not yet executed (queued or running), error outputs so far, and the
+  // cell running now (its 0-based index among all cells and its first line), or null.
   progress(path) {
     const p = this.panel(path);
-    let pending = 0, total = 0;
+    let pending = 0, total = 0, running = null;
     const errors = [];
     p.content.widgets.forEach((cell, i) => {
-      if (cell.model.type !== "code" || !cell.model.sharedModel.getSource().trim()) return;
+      const source = cell.model.sharedModel.getSource();
+      if (cell.model.type !== "code" || !source.trim()) return;
       total += 1;
-      if (cell.model.executionCount === null || /\*/.test(cell.promptNode ? cell.promptNode.textContent : "")) pending += 1;
+      const busy = /\*/.test(cell.promptNode ? cell.promptNode.textContent : "");
+      if (cell.model.executionCount === null || busy) pending += 1;
+      if (busy && running === null) {
+        const first = source.split("\n").map((l) => l.trim()).find((l) => l) || "";
+        running = { index: i, first: first.slice(0, 80) };
+      }
       const outputs = cell.model.outputs;
       for (let j = 0; j < outputs.length; j++) {
         const out = outputs.get(j);
@@ -62,7 +69,7 @@ window.__lab = {
         }
       }
     });
-    return { status: this.kernelStatus(path), pending, total, errors };
+    return { status: this.kernelStatus(path), pending, total, errors, running };
   },
 
   // Text shown in the page that signals a failure (stderr tracebacks, broken widgets).

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "browser"
 LAB_JS = (Path(__file__).with_name("lab.js")).read_text()
 RUN_LIMIT = float(os.environ.get("BROWSER_NB_TIMEOUT", "300"))
+CELL_LIMIT = float(os.environ.get("BROWSER_CELL_TIMEOUT", "300"))  # one cell of Run All
 MOVE_LIMIT = 180.0  # one slider step re-computes one figure
 SETTLE = 3.0  # seconds without any change in the page (kernel idle) before asserting
 TIMINGS: dict[str, dict[str, float]] = {}
@@ -37,15 +38,37 @@ def notebook_paths() -> list[Path]:
     return numbered(os.environ.get("BROWSER_ONLY", ""), folder)
 
 
-def _poll(page, path: str, done, limit: float, what: str):
-    """Evaluate ``progress`` until ``done(state)`` or an error; returns the state."""
-    deadline = time.monotonic() + limit
+def _poll(page, path: str, done, limit: float, what: str, cell_limit: float = 0):
+    """Evaluate ``progress`` until ``done(state)`` or an error; returns the state.
+
+    ``cell_limit`` (> 0): fail as soon as one cell has been running that long, naming
+    the cell (0-based index among all cells, first line) and the kernel's status.
+    """
+    now = time.monotonic()
+    deadline, cell, since = now + limit, None, now
     while True:
         state = page.evaluate("p => __lab.progress(p)", path)
         if state["errors"] or done(state):
             return state
-        if time.monotonic() > deadline:
-            pytest.fail(f"{path}: {what} not finished after {limit:.0f} s: {state}")
+        now = time.monotonic()
+        running = state.get("running")
+        if running != cell:
+            cell, since = running, now
+        where = (
+            f"cell {cell['index']} (`{cell['first']}`) running for {now - since:.0f} s"
+            if cell
+            else "no cell running"
+        )
+        if cell_limit > 0 and cell is not None and now - since > cell_limit:
+            pytest.fail(
+                f"{path}: cell {cell['index']} (`{cell['first']}`) did not finish "
+                f"within {cell_limit:.0f} s (kernel {state['status']}; "
+                f"{state['pending']} of {state['total']} code cells pending)"
+            )
+        if now > deadline:
+            pytest.fail(
+                f"{path}: {what} not finished after {limit:.0f} s, {where}: {state}"
+            )
         time.sleep(0.5)
 
 
@@ -167,6 +190,7 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
             lambda s: s["pending"] == 0 and s["status"] == "idle",
             RUN_LIMIT,
             "Run All",
+            CELL_LIMIT,
         )
         _settle(page, name)
         ran = time.monotonic() - start

@@ -30,7 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from .cache import cache_dir
-from .notebook_runner import execute_notebook, notebook_paths, quiet_kernel_shutdowns
+from .notebook_runner import (
+    CELL_TIMEOUT,
+    execute_notebook,
+    notebook_paths,
+    quiet_kernel_shutdowns,
+)
 
 __all__ = ["attach_sweep", "main", "precompute_notebooks", "sweep", "sweep_all"]
 
@@ -114,6 +119,10 @@ def _cache_files() -> int:
     )
 
 
+SWEEP_TIMEOUT = 1800
+"""Default seconds for one notebook's sweep cell (every swept setting; about a
+minute per notebook on a 2-core CPU with EfficientNet-Lite0, more with VGG)."""
+
 _SWEEP_CELL = (
     "from lecturelib.precompute import sweep_all as _sweep_all\n"
     "print('settings swept:', _sweep_all(progress=False))"
@@ -124,7 +133,8 @@ def precompute_notebooks(
     names: str | Sequence[str] = (),
     *,
     do_sweep: bool = True,
-    timeout: int = 3600,
+    timeout: int = CELL_TIMEOUT,
+    sweep_timeout: int = SWEEP_TIMEOUT,
     folder: Path | None = None,
 ) -> list[dict]:
     """Execute notebooks (and their sweeps) so their heavy results land in the cache.
@@ -132,7 +142,11 @@ def precompute_notebooks(
     Args:
         names: notebook name prefixes (default: all ten), e.g. ``["05", "06"]``.
         do_sweep: also sweep every heavy widget's sliders (see :func:`sweep_all`).
-        timeout: seconds per cell. folder: default the checkout's ``notebooks/``.
+        timeout: seconds per notebook cell; a cell that runs longer stops its
+            notebook, and ``error`` names the cell and says whether the kernel had
+            stalled (idle) or was still working.
+        sweep_timeout: seconds for the sweep cell (it visits every setting).
+        folder: default the checkout's ``notebooks/``.
     Returns:
         One dict per notebook: ``name``, ``seconds``, ``new_entries`` (cache files
         written), ``swept`` (the sweep cell's report, or ``""``) and ``error``
@@ -151,6 +165,7 @@ def precompute_notebooks(
             path,
             timeout=timeout,
             extra_cells=[_SWEEP_CELL] if do_sweep else (),
+            extra_timeout=sweep_timeout,
         )
         swept = ""
         if do_sweep and error is None:
@@ -204,7 +219,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--list", action="store_true", help="say what each notebook sweeps, then stop"
     )
     parser.add_argument(
-        "--timeout", type=int, default=3600, help="seconds per cell (default 3600)"
+        "--timeout",
+        type=int,
+        default=CELL_TIMEOUT,
+        help=f"seconds per notebook cell (default {CELL_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--sweep-timeout",
+        type=int,
+        default=SWEEP_TIMEOUT,
+        help=f"seconds for a notebook's sweep (default {SWEEP_TIMEOUT})",
     )
     args = parser.parse_args(argv)
     try:
@@ -219,7 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_kernel_shutdowns()
     try:
         rows = precompute_notebooks(
-            args.notebooks, do_sweep=not args.no_sweep, timeout=args.timeout
+            args.notebooks,
+            do_sweep=not args.no_sweep,
+            timeout=args.timeout,
+            sweep_timeout=args.sweep_timeout,
         )
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -6,7 +6,7 @@ build/html/timings.json. Executing the notebooks also fills the result cache
 (lecturelib.cache); `make precompute` does that and sweeps the sliders too.
 
 Usage:
-    python tools/build_html.py [--only 05,06] [--timeout 600] [--out build/html]
+    python tools/build_html.py [--only 05,06] [--timeout 300] [--out build/html]
 Exit status 1 when a notebook failed (its page is still written, with the error).
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing, too
 from lecturelib.notebook_runner import (
+    CELL_TIMEOUT,
     execute_notebook,
     notebook_paths,
     quiet_kernel_shutdowns,
@@ -100,7 +101,12 @@ static here; run <code>make lab</code> to move them.</p>
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="name prefixes, e.g. 05,06")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=CELL_TIMEOUT,
+        help=f"seconds per cell (default {CELL_TIMEOUT}); a stalled cell is named",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "html")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

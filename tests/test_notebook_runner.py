@@ -1,0 +1,79 @@
+"""lecturelib.notebook_runner: a cell that runs past its timeout is named, not waited for."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from lecturelib.notebook_runner import (
+    CELL_TIMEOUT,
+    execute_notebook,
+    first_line,
+    timeout_message,
+)
+
+
+def _notebook(folder, name: str, *sources: str):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# a tiny notebook")]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_sleeping_cell_is_named_with_its_notebook_and_index(tmp_path):
+    path = _notebook(
+        tmp_path, "sleepy", "x = 1", "\n# wait here\nimport time\ntime.sleep(60)"
+    )
+    nb, _, error = execute_notebook(path, timeout=2)
+    assert error is not None
+    assert error.startswith("sleepy: cell 2 (`# wait here`) did not finish within 2 s")
+    # a sleeping kernel uses no CPU: reported as idle (stalled), cell acknowledged
+    assert "the kernel was idle" in error and "it had started the cell" in error
+    assert nb.cells[1].outputs == [] and nb.cells[1].execution_count == 1
+
+
+def test_extra_cells_have_their_own_timeout(tmp_path):
+    path = _notebook(tmp_path, "fine", "print('ok')")
+    _, _, error = execute_notebook(
+        path, timeout=60, extra_cells=["import time; time.sleep(60)"], extra_timeout=2
+    )
+    assert error.startswith(
+        "fine: cell 2 (`import time; time.sleep(60)`) did not finish within 2 s"
+    )
+
+
+def test_cells_within_the_timeout_pass(tmp_path):
+    path = _notebook(tmp_path, "quick", "import time; time.sleep(0.2)", "y = 2")
+    nb, _, error = execute_notebook(path, timeout=30)
+    assert error is None
+    assert [c.execution_count for c in nb.cells[1:]] == [1, 2]
+
+
+def test_timeout_message_says_idle_or_working():
+    busy = timeout_message("05_occlusion", 7, "w = occlusion_widget()\n", 120, cpu=95.0)
+    assert busy.startswith(
+        "05_occlusion: cell 7 (`w = occlusion_widget()`) did not finish within 120 s"
+    )
+    assert "working (95 s of CPU)" in busy and "idle" not in busy
+    idle = timeout_message("04_x", 3, "a\nb", 120, cpu=0.4, seen=[])
+    assert "idle (0.4 s of CPU)" in idle and "never acknowledged" in idle
+    started = timeout_message("04_x", 3, "a", 120, cpu=0.4, seen=["status:busy"])
+    assert "it had started the cell" in started
+    # 5 % of the timeout in CPU is the border between idle and working
+    assert "idle" in timeout_message("n", 0, "a", 100, cpu=4.9)
+    assert "working" in timeout_message("n", 0, "a", 100, cpu=5.0)
+    assert timeout_message("n", 0, "a", 100).endswith("within 100 s")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [("\n\n  x = 1  \ny", "x = 1"), ("", "(empty)"), ("a" * 100, "a" * 77 + "...")],
+)
+def test_first_line(source, expected):
+    assert first_line(source) == expected
+
+
+def test_default_timeout_is_minutes_not_an_hour():
+    assert 60 <= CELL_TIMEOUT <= 600
