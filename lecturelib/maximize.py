@@ -21,13 +21,14 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .hooks import preserved_state, record_activations, resolve_layer
-from .validate import check_float, check_int, close_names
+from .validate import check_choice, check_float, check_int, close_names
 
 __all__ = [
     "MultiScaleEdgeEnergy",
     "Objective",
     "class_index",
     "display_normalize",
+    "lecture_objectives",
     "make_objectives",
     "maximize_response",
 ]
@@ -284,6 +285,36 @@ def _recording(model: nn.Module, layers: list[str], need_output: bool):
             return {**acts, None: out}
 
         yield run
+
+
+def lecture_objectives(
+    model: nn.Module, picks: dict[str, tuple[str, str]], *, size: int, channel: int = 0
+) -> dict[str, tuple]:
+    """Objectives for a table's picks (``label -> (layer, "channel" | "unit")``).
+
+    A ``"channel"`` pick maximises the sum of ``channel``'s map, a ``"unit"`` pick the
+    unit at the centre of that map for a ``size``×``size`` input (notebook 08: VGG16's
+    conv4 and conv7 channels, conv10 and conv13 units, as in the lecture).
+    Returns:
+        label → ``(layer, channel)`` or ``(layer, channel, y, x)``.
+    """
+    check_int("size", size, low=1)
+    layers = [layer for layer, _ in picks.values()]
+    device = next(model.parameters()).device
+    x = torch.zeros(1, _input_channels(model), size, size, device=device)
+    with (
+        preserved_state(model),
+        torch.no_grad(),
+        record_activations(model, layers) as acts,
+    ):
+        model(x)
+    objectives = {}
+    for label, (layer, kind) in picks.items():
+        check_choice("kind", kind, ("channel", "unit"))
+        height, width = acts[layer].shape[-2:]
+        centre = (height // 2, width // 2)
+        objectives[label] = (layer, channel) + (centre if kind == "unit" else ())
+    return objectives
 
 
 def display_normalize(images: torch.Tensor) -> torch.Tensor:
