@@ -16,7 +16,7 @@ SHARED_CIFAR := $(abspath $(wildcard ../shared/datasets/cifar10-jpeg))
 export LECTURELIB_CIFAR10 ?= $(SHARED_CIFAR)
 export MPLBACKEND ?= Agg
 
-.PHONY: setup lab lint test test-unit test-notebooks test-browser html bench precompute clean
+.PHONY: setup lab lint test test-unit test-notebooks test-models test-browser html bench precompute clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ test-unit: setup
 test-notebooks: setup
 	rm -rf $(TEST_CACHE)
 	LECTURELIB_CACHE=$(TEST_CACHE) $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env $(CELL_TIMEOUT_NBVAL)
+
+# The online model path, tested offline: random-weight torchvision files in a hub cache of
+# its own (build/test-models/torch), every ImageNet notebook on each of ONLINE_MODELS
+# (LECTURELIB_IMAGENET), and notebook 04 offline without CIFAR-10.
+ONLINE_MODELS ?= alexnet,vgg16
+test-models: setup
+	ONLINE_MODELS=$(ONLINE_MODELS) $(BIN)/python -m pytest online -v -s
 
 # Needs Debian's chromium (apt-get install -y chromium) and PyPI playwright (no `playwright install`).
 # BROWSER_ONLY=05,06 limits the run to some notebooks; BROWSER_NB_TIMEOUT=<s> per notebook,
