@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -155,7 +157,7 @@ def timeout_message(
     if cpu >= 0.05 * timeout:
         return (
             f"{head}; the kernel was working ({cpu:.0f} s of CPU): a slow cell, "
-            "allow more time per cell (timeout)"
+            "allow more time per cell (timeout; make CELL_TIMEOUT=<s>)"
         )
     started = "status:busy" in seen
     told = (
@@ -165,6 +167,13 @@ def timeout_message(
     )
     return f"{head}; the kernel was idle ({cpu:.1f} s of CPU): stalled, {told}"
 
+
+TRANSPORT = "ipc" if os.name == "posix" else "tcp"
+"""How the runner talks to its kernels. Over ``tcp``, jupyter_client picks free ports
+(bind to port 0, close) and the kernel binds them a second later: kernels started at
+the same moment by other processes (several runners, nbval, JupyterLab) can take a
+port in between, and the kernel dies with "Address already in use". ``ipc``: Unix
+socket files with a unique name in the temporary folder, removed afterwards."""
 
 POLL_SLICE: float | None = 1.0
 """Seconds the runner waits on a kernel socket before it looks at the socket again.
@@ -247,6 +256,11 @@ def _client_class():
         def create_kernel_manager(self):
             km = super().create_kernel_manager()
             km.client_factory = _kernel_client_class()
+            if TRANSPORT == "ipc":  # socket files of its own: no port to race for
+                km.transport = "ipc"
+                km.ip = os.path.join(
+                    tempfile.gettempdir(), f"lecturelib-kernel-{uuid.uuid4().hex[:12]}"
+                )
             return km
 
         def _kernel_cpu(self) -> float | None:

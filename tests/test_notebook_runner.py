@@ -77,3 +77,73 @@ def test_first_line(source, expected):
 
 def test_default_timeout_is_minutes_not_an_hour():
     assert 60 <= CELL_TIMEOUT <= 600
+
+
+class _FakeSocketWait:
+    """Stands in for AsyncZMQSocketChannel.get_msg: each call waits its timeout and
+    finds nothing, until ``found_on`` calls; that one returns a reply sent 3 s ago
+    (a message whose wake-up the event loop missed, found by the poll at the end)."""
+
+    def __init__(self, found_on: int):
+        self.found_on, self.asked = found_on, []
+
+    async def __call__(self, timeout=None):  # set on the class: not bound
+        import asyncio
+        import datetime as dt
+        from queue import Empty
+
+        self.asked.append(timeout)
+        await asyncio.sleep(timeout or 0)
+        if len(self.asked) < self.found_on:
+            raise Empty
+        sent = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=3)
+        return {"msg_type": "execute_reply", "header": {"date": sent}}
+
+
+def _sliced_shell_channel():
+    from lecturelib import notebook_runner
+
+    cls = notebook_runner._kernel_client_class().shell_channel_class.default_value
+    return cls.__new__(cls)  # get_msg only, no socket needed
+
+
+def test_waits_on_the_shell_socket_in_slices(monkeypatch):
+    import asyncio
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    from lecturelib import notebook_runner
+
+    monkeypatch.setattr(notebook_runner, "POLL_SLICE", 0.05)
+    monkeypatch.setattr(notebook_runner, "LATE_MESSAGES", [])
+    fake = _FakeSocketWait(found_on=3)
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", fake)
+    msg = asyncio.run(_sliced_shell_channel().get_msg(timeout=10))
+    assert msg["msg_type"] == "execute_reply"
+    assert fake.asked == [0.05, 0.05, 0.05]  # three slices, not one 10 s wait
+    [(channel, kind, waited)] = notebook_runner.LATE_MESSAGES
+    assert (channel, kind) == ("shell", "execute_reply") and 2.9 < waited < 30
+
+
+def test_sliced_wait_still_times_out(monkeypatch):
+    import asyncio
+    from queue import Empty
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    from lecturelib import notebook_runner
+
+    monkeypatch.setattr(notebook_runner, "POLL_SLICE", 0.05)
+    fake = _FakeSocketWait(found_on=99)
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", fake)
+    with pytest.raises(Empty):
+        asyncio.run(_sliced_shell_channel().get_msg(timeout=0.12))
+    assert len(fake.asked) == 3 and fake.asked[:2] == [0.05, 0.05]
+    assert 0 <= fake.asked[2] <= 0.05
+    # POLL_SLICE = None: nbclient's own single wait
+    monkeypatch.setattr(notebook_runner, "POLL_SLICE", None)
+    fake = _FakeSocketWait(found_on=99)
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", fake)
+    with pytest.raises(Empty):
+        asyncio.run(_sliced_shell_channel().get_msg(timeout=0.12))
+    assert fake.asked == [0.12]

@@ -227,12 +227,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="wait as nbclient does (notebook_runner.POLL_SLICE = None)",
     )
+    parser.add_argument(
+        "--tcp",
+        action="store_true",
+        help="kernels over TCP ports (notebook_runner.TRANSPORT = 'tcp')",
+    )
     parser.add_argument("--worker-id", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.no_slice:
         notebook_runner.POLL_SLICE = None
+    if args.tcp:
+        notebook_runner.TRANSPORT = "tcp"
     info = versions()
     info["POLL_SLICE"] = notebook_runner.POLL_SLICE
+    info["TRANSPORT"] = notebook_runner.TRANSPORT
     label = args.label or f"ipykernel {info['ipykernel']}"
     args.out.mkdir(parents=True, exist_ok=True)
     slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
@@ -244,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, __file__, "--tiny", str(args.tiny), "--rounds"]
         cmd += [str(args.rounds), "--timeout", str(args.timeout), "--label", label]
         cmd += ["--out", str(args.out)] + (["--no-slice"] if args.no_slice else [])
+        cmd += ["--tcp"] if args.tcp else []
         procs = [
             subprocess.Popen([*cmd, f"--worker-id=-w{k}"]) for k in range(args.workers)
         ]
