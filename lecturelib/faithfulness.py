@@ -239,6 +239,8 @@ def compute_faithfulness(
     steps: int = 16,
     seed: int = 0,
     batch_size: int = 32,
+    deletion_baseline=0.0,
+    insertion_baseline="blur",
     **options,
 ) -> dict[str, tuple[Curve, Curve]]:
     """``{method: (deletion, insertion)}`` curves of :func:`importance_map` (the
@@ -249,7 +251,11 @@ def compute_faithfulness(
         imp = importance_map(model, images, target, method, generator=gen, **options)
         kw = {"steps": steps, "batch_size": batch_size}
         out[method] = (
-            deletion_curve(model, images, imp, target, **kw),
-            insertion_curve(model, images, imp, target, **kw),
+            deletion_curve(
+                model, images, imp, target, baseline=deletion_baseline, **kw
+            ),
+            insertion_curve(
+                model, images, imp, target, baseline=insertion_baseline, **kw
+            ),
         )
     return out
