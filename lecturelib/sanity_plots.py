@@ -25,7 +25,9 @@ def _column_title(cascade: Cascade, s: int) -> str:
         return "trained"
     if count == len(cascade.layers):
         return f"all {count} layers\nrandom"
-    return f"{count} random\n(down to {cascade.layers[count - 1]})"
+    name = cascade.layers[count - 1]
+    short = name if len(name) <= 14 else "…" + name[-13:]
+    return f"{count} random\n(to {short})"
 
 
 def plot_cascade(
@@ -46,12 +48,14 @@ def plot_cascade(
     fig, axes = new_figure(len(cascades), len(first.counts) + extra, size=size)
     for r, (name, cascade) in enumerate(cascades.items()):
         if extra:
-            show_image(axes[r, 0], image01, normalize=False, title="image")
+            show_image(axes[r, 0], image01, normalize=False, title="image" * (r == 0))
         for s, maps in enumerate(cascade.maps):
             m = maps[index].abs().float()
             top = float(np.quantile(to_numpy(m), clip)) or 1.0
             ax = axes[r, s + extra]
-            show_map(ax, (m / top).clamp(0, 1), title=_column_title(cascade, s))
+            show_map(ax, (m / top).clamp(0, 1))
+            if r == 0:
+                ax.set_title(_column_title(cascade, s), fontsize=7)
             if s == 0:
                 ax.set_axis_on()
                 ax.set_xticks([])
@@ -68,6 +72,7 @@ def plot_similarity(cascades: dict[str, Cascade], *, size: float = 3.4) -> Figur
             values = np.nanmean(to_numpy(getattr(cascade, measure)), axis=1)
             ax.plot(cascade.counts, values, "o-", label=name)
         ax.set_xscale("symlog", linthresh=1)
+        ax.set_xticks(cascade.counts, [str(c) for c in cascade.counts])
         ax.set_xlabel("layers randomised (from the output)")
         ax.set_ylabel("Spearman ρ of |maps|" if measure == "spearman" else "SSIM")
         ax.axhline(0, color="grey", lw=0.5)
