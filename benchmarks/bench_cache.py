@@ -33,7 +33,7 @@ from lecturelib.adversarial import adversarial_attack
 from lecturelib.data import imagenet_classes, load_mnist, load_photo
 from lecturelib.device import make_generator
 from lecturelib.embeddings import compute_layer_embedding, layer_features
-from lecturelib.guided import _backprop_unit
+from lecturelib.guided import backprop_unit
 from lecturelib.maximize import maximize_response
 from lecturelib.models import load_imagenet_model, load_lenet
 from lecturelib.occlusion import occlusion_sensitivity
@@ -72,7 +72,7 @@ def _cases(quick: bool) -> list[tuple[str, callable, tuple, dict]]:
         ),
         (
             "guided back-propagation, max class (07)",
-            _backprop_unit,
+            backprop_unit,
             (model, x, "guided", None, None),
             {},
         ),

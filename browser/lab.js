@@ -121,7 +121,8 @@ window.__lab = {
   findRunButton() {
     const cell = document.querySelector("[data-lab-cell]");
     const buttons = Array.from(cell.querySelectorAll("button.widget-button"))
-      .filter((b) => !b.disabled && !b.classList.contains("widget-toggle-button"));
+      .filter((b) => !b.disabled && b.offsetParent !== null &&
+        !b.classList.contains("widget-toggle-button"));
     const run = buttons.find((b) => /run|update|compute|start|go|attack|draw/i.test(b.textContent));
     if (!run) return null;
     run.setAttribute("data-lab-run", "1");
@@ -146,5 +147,33 @@ window.__lab = {
       .forEach((el) => el.remove());
     const images = Array.from(area.querySelectorAll("img")).map((i) => i.src);
     return { text: copy.textContent.replace(/\s+/g, " ").trim(), images };
+  },
+
+  // A panel's control by its name in ``widget.controls`` (lecturelib.widgets adds the
+  // class lecturelib-control-<name>): marks it and its cell like findControl.
+  findNamedControl(path, name) {
+    const node = this.panel(path).content.node;
+    const box = node.querySelector(`.lecturelib-control-${name}`);
+    if (!box) return null;
+    node.querySelectorAll("[data-lab-cell]").forEach((c) => c.removeAttribute("data-lab-cell"));
+    node.querySelectorAll("[data-lab-control]").forEach((c) => c.removeAttribute("data-lab-control"));
+    box.closest(".jp-Cell").setAttribute("data-lab-cell", "1");
+    box.setAttribute("data-lab-control", "1");
+    return { kind: box.tagName === "SELECT" ? "dropdown" : "slider", label: name,
+             value: this.controlValue() };
+  },
+
+  // The marked cell's panel: its readout (widget.readout), whether the "compute"
+  // button shows, and its figures (widget.output).
+  panelState() {
+    const cell = document.querySelector("[data-lab-cell]");
+    const readout = cell.querySelector(".lecturelib-readout");
+    const button = cell.querySelector(".lecturelib-compute");
+    const output = cell.querySelector(".lecturelib-output");
+    return {
+      readout: readout ? readout.textContent.replace(/\s+/g, " ").trim() : null,
+      button: !!(button && button.offsetParent !== null),
+      images: output ? Array.from(output.querySelectorAll("img")).map((i) => i.src) : [],
+    };
   },
 };

@@ -157,15 +157,30 @@ def _without_timing(text: str) -> str:
 
 
 def _move_and_look(page, name: str, control: dict, before: dict, *, far: bool):
-    """Move the control, let the kernel redraw (clicking Run if the widget has one)."""
+    """Move the control, let the kernel redraw (clicking Run if the widget has one,
+    or "compute" if the widget announced a long computation instead of starting it)."""
     moved_to = _move(page, control, far=far)
-    _settle(page, name, MOVE_LIMIT)
+    _computed(page, name)
+    if page.evaluate("() => __lab.panelState().button"):
+        page.locator("[data-lab-cell] .lecturelib-compute").click()
+        _computed(page, name)
     after = page.evaluate("() => __lab.cellState()")
     if after == before and page.evaluate("() => __lab.findRunButton()"):
         page.locator("[data-lab-run]").click()  # a widget that computes on "Run"
         _settle(page, name, MOVE_LIMIT)
         after = page.evaluate("() => __lab.cellState()")
     return moved_to, after
+
+
+def _computed(page, name: str, limit: float = MOVE_LIMIT) -> None:
+    """Wait until the marked cell's panel is no longer "computing…", then settle."""
+    deadline = time.monotonic() + limit
+    time.sleep(0.5)  # the kernel receives the move
+    while "computing…" in (page.evaluate("() => __lab.panelState().readout") or ""):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{name}: still computing after {limit:.0f} s")
+        time.sleep(0.5)
+    _settle(page, name, limit)
 
 
 def _digest(images: list[str]) -> list[str]:
@@ -228,7 +243,7 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
             # clamped by a smaller output stays where it was clamped)
             back = time.monotonic()
             value = _move_back(page, control)
-            _settle(page, name, MOVE_LIMIT)
+            _computed(page, name)
             revisit = page.evaluate("() => __lab.cellState()")
             revisit_s = time.monotonic() - back
             _assert_no_errors(page, name, f"after moving {control['label']!r} back")
@@ -257,3 +272,52 @@ def test_notebook_in_browser(notebook: Path, lab_server, browser):
         context.close()
         (OUT / "timings.json").write_text(json.dumps(TIMINGS, indent=2))
     assert notebook.read_bytes() == on_disk, f"{name} was modified on disk by the run"
+
+
+def _occlusion_notebook() -> list[Path]:
+    return [p for p in notebook_paths() if p.name.startswith("05")]
+
+
+@pytest.mark.parametrize("notebook", _occlusion_notebook(), ids=lambda p: p.stem)
+def test_occlusion_stride_1_is_announced_not_computed(notebook, lab_server, browser):
+    """Stride 1 (a mask per pixel, minutes on a CPU): the widget shows the estimate
+    and a "compute" button; the kernel stays idle and the figure stays as it was."""
+    base, token, _ = lab_server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        _open(page, base, token, notebook.name)
+        page.evaluate("p => __lab.runAll(p)", notebook.name)
+        _poll(page, notebook.name,
+              lambda s: s["pending"] == 0 and s["status"] == "idle", RUN_LIMIT,
+              "Run All")  # fmt: skip
+        _settle(page, notebook.name)
+        _assert_no_errors(page, notebook.name, "after Run All")
+        control = page.evaluate(
+            "p => __lab.findNamedControl(p, 'stride')", notebook.name
+        )
+        assert control, f"{notebook.name}: no control named 'stride'"
+        before = page.evaluate("() => __lab.panelState()")
+        assert not before["button"] and before["images"], before
+        handle = page.locator("[data-lab-control] .noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        handle.press("Home")  # the slider's minimum: stride 1
+        assert page.evaluate("() => __lab.controlValue()") == "1"
+        _settle(page, notebook.name, 60)  # idle within a minute: nothing started
+        after = page.evaluate("() => __lab.panelState()")
+        page.locator("[data-lab-cell]").screenshot(
+            path=str(OUT / f"{notebook.stem}-stride1.png")
+        )
+        _assert_no_errors(page, notebook.name, "after stride 1")
+        assert "needs about" in after["readout"] and "compute" in after["readout"], (
+            after
+        )
+        assert after["button"], "the compute button did not appear"
+        assert after["images"] == before["images"], "the figure changed: it computed"
+    finally:
+        try:
+            page.evaluate("p => window.__lab && __lab.shutdown(p)", notebook.name)
+        except Exception as err:  # noqa: BLE001 - the page may be gone already
+            print(f"{notebook.name}: kernel not shut down ({type(err).__name__})")
+        context.close()

@@ -27,6 +27,7 @@ __all__ = [
     "class_purity",
     "compute_activations",
     "input_channels",
+    "photo_activations",
     "pick_channels",
     "ranking_table",
     "recorded_batches",
@@ -237,3 +238,12 @@ def class_purity(scores: Tensor, labels: Tensor, *, top: int = 10) -> Tensor:
 
 def _ordinal(r: int) -> str:
     return {0: "1st", 1: "2nd", 2: "3rd"}.get(r, f"{r + 1}th")
+
+
+def photo_activations(model: nn.Module, x: Tensor, names, classes, k: int = 5):
+    """Activations of ``names`` and the top-``k`` predictions for one photo ``x``.
+
+    Returns ``(activations, [(class, probability), ...])`` (notebook 03's widget).
+    """
+    acts = compute_activations(model, x, names)
+    return acts, [tuple(p) for p in top_predictions(model, x, classes, k=k)[0]]

@@ -12,20 +12,12 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from torch import Tensor, nn
+from torch import Tensor
 
-from .activations import (
-    compute_activations,
-    pick_channels,
-    relu_layers,
-    spread,
-    top_predictions,
-)
-from .cache import cached
 from .filters import tile_filters
-from .plot import new_figure, show_image, show_in, to_numpy
+from .plot import new_figure, overlay_heatmap, show_image, to_numpy
 
-__all__ = ["activations_widget", "plot_channels", "plot_layer_activations"]
+__all__ = ["plot_channels", "plot_layer_activations"]
 
 
 def _layer_mosaic(act: Tensor, max_channels: int) -> np.ndarray:
@@ -107,97 +99,21 @@ def plot_channels(
     return fig
 
 
-def _unit_readout(name: str, act: Tensor, unit: int, preds) -> str:
+def describe_unit(layer: str, act: Tensor, unit: int, preds) -> str:
+    """HTML line: the layer's shape, the unit's max, mean and share > 0, the top-5."""
     a = act[unit]
     top5 = ", ".join(f"{c} {p:.2f}" for c, p in preds)
     return (
-        f"<b>{name}</b> {tuple(act.shape)} — unit {unit}: max {a.max():.3f}, "
-        f"mean {a.mean():.3f}, {100 * (a > 0).float().mean():.0f}% positive<br>top-5: {top5}"
+        f"<b>{layer}</b> {tuple(act.shape)} — unit {unit}: max {a.max():.3f}, "
+        f"mean {a.mean():.3f}, {100 * (a > 0).float().mean():.0f}% positive"
+        f"<br>top-5: {top5}"
     )
 
 
-def activations_widget(
-    model: nn.Module,
-    preprocess,
-    classes: Sequence[str],
-    *,
-    photo="coffee",
-    layers: Sequence[str] | None = None,
-    n_random: int = 6,
-    seed: int = 0,
-):
-    """Browse an ImageNet model's activations on a photo: shipped, a path, or uploaded.
-
-    The activations of every listed layer are recorded once per photo; moving the layer
-    menu or the unit slider only redraws (no forward pass, no new hook).
-
-    Returns:
-        ``ipywidgets.VBox``: ``children[0]`` = HBox(photo Dropdown, path Text, FileUpload),
-        ``children[1]`` = HBox(layer Dropdown, unit IntSlider), ``children[2]`` = HTML
-        readout (shape, the unit's max/mean, the top-5 classes), ``children[3]`` =
-        Output: the photo, ``n_random`` channels picked at random (seeded per layer) and
-        the chosen unit's map.
-    """
-    import ipywidgets as W
-
-    from .data import PHOTO_NAMES, load_photo
-    from .device import make_generator
-    from .plot import overlay_heatmap
-    from .precompute import attach_sweep
-
-    device = next(model.parameters()).device
-    names = list(layers) if layers is not None else spread(relu_layers(model), 8)
-    start = photo if isinstance(photo, str) and photo in PHOTO_NAMES else PHOTO_NAMES[0]
-    photos = W.Dropdown(options=list(PHOTO_NAMES), value=start, description="photo")
-    path = W.Text(placeholder="or a file path, then Enter", continuous_update=False)
-    upload = W.FileUpload(accept="image/*", multiple=False, description="upload")
-    layer = W.Dropdown(options=names, value=names[-1], description="layer")
-    unit = W.IntSlider(0, 0, 0, description="unit", continuous_update=False)
-    readout, out = W.HTML(), W.Output()
-    state = {}
-
-    def load(source):
-        x = preprocess(load_photo(source)).unsqueeze(0).to(device)
-        acts, preds = cached(  # a photo seen before is answered from the disk cache
-            _photo_state, model, x, names, list(classes), min(5, len(classes))
-        )
-        state.update(x=x, acts=acts, preds=preds)
-        redraw()
-
-    def redraw(_=None):
-        act = state["acts"][layer.value][0]
-        unit.max = len(act) - 1
-        k = min(unit.value, unit.max)
-        readout.value = _unit_readout(layer.value, act, k, state["preds"])
-        shown = pick_channels(len(act), n_random, generator=make_generator(seed))
-        image = preprocess.denormalize(state["x"][0].cpu())
-        fig = (
-            plot_channels(image, act.cpu(), shown, layer=layer.value)
-            if act.dim() == 3
-            else None
-        )
-        figs = []
-        if fig is not None:
-            fig2, ax = new_figure(1, 1, size=3.2)
-            overlay_heatmap(
-                ax[0, 0], image, act[k].cpu(), title=f"{layer.value} unit {k}"
-            )
-            figs = [fig, fig2]
-        show_in(out, *figs)
-
-    photos.observe(lambda ch: load(ch["new"]), names="value")
-    path.observe(lambda ch: load(ch["new"]) if ch["new"] else None, names="value")
-    upload.observe(
-        lambda ch: load(ch["new"][0]["content"]) if ch["new"] else None, names="value"
-    )
-    layer.observe(redraw, names="value")
-    unit.observe(redraw, names="value")
-    load(photo)
-    box = W.VBox([W.HBox([photos, path, upload]), W.HBox([layer, unit]), readout, out])
-    return attach_sweep(box, [(photos, PHOTO_NAMES)])
-
-
-def _photo_state(model, x, names, classes, k):
-    """Activations of ``names`` and the top-``k`` predictions for one photo ``x``."""
-    acts = compute_activations(model, x, names)
-    return acts, [tuple(p) for p in top_predictions(model, x, classes, k=k)[0]]
+def plot_unit(image: Tensor, act: Tensor, unit: int, shown, *, layer: str = ""):
+    """[channels figure, unit figure]: :func:`plot_channels` of ``shown`` and the
+    map of channel ``unit`` of ``act`` (C, H, W) over the photo ``image`` (3, H, W)."""
+    fig = plot_channels(image, act.cpu(), shown, layer=layer)
+    fig2, ax = new_figure(1, 1, size=3.2)
+    overlay_heatmap(ax[0, 0], image, act[unit].cpu(), title=f"{layer} unit {unit}")
+    return [fig, fig2]

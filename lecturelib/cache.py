@@ -84,8 +84,10 @@ import torch
 from . import _cache_store as _store
 
 __all__ = [
+    "NotCached",
     "cache_dir",
     "cache_key",
+    "cache_only",
     "cache_stats",
     "cache_watch",
     "cached",
@@ -163,6 +165,28 @@ def cache_watch():
         )
         watch.misses = _STATS["misses"] - before["misses"]
         watch.seconds = time.perf_counter() - start
+
+
+class NotCached(LookupError):
+    """Raised by a cached call inside :func:`cache_only` whose result is not stored."""
+
+
+_ONLY = [0]  # > 0 inside cache_only(): a miss raises NotCached instead of computing
+
+
+@contextlib.contextmanager
+def cache_only():
+    """Inside the block, cached calls answer from the cache or raise :class:`NotCached`.
+
+    A widget uses it to find out, without starting the work, whether a costly
+    setting is stored already (then it is shown at once) or would have to be
+    computed (then the widget announces the cost first).
+    """
+    _ONLY[0] += 1
+    try:
+        yield
+    finally:
+        _ONLY[0] -= 1
 
 
 def clear_cache(name: str | None = None, *, memory_only: bool = False) -> int:
@@ -390,6 +414,8 @@ def _remember(table: OrderedDict, key: str, result: Any) -> None:
 def _call(fn: Callable, name: str, ignore: frozenset, args, kwargs, folder=None) -> Any:
     folder = cache_dir() if folder is None else Path(folder)
     if folder is None:
+        if _ONLY[0]:
+            raise NotCached(name)
         return fn(*args, **kwargs)
     arguments = _bound_arguments(fn, args, kwargs, ignore)
     key = _entry_key(fn, name, arguments)
@@ -405,6 +431,8 @@ def _call(fn: Callable, name: str, ignore: frozenset, args, kwargs, folder=None)
             _STATS["disk_hits"] += 1
             _remember(table, key, _store.fresh(result))
             return result
+    if _ONLY[0]:
+        raise NotCached(name)
     _STATS["misses"] += 1
     result = fn(*args, **kwargs)
     _store.write(path, result)
@@ -470,5 +498,7 @@ def cached(
     default = globals()["cache_dir"]()
     folder = None if default is None else (cache_dir or default)
     if folder is None:
+        if _ONLY[0]:
+            raise NotCached(name)
         return fn(*args, **kwargs)
     return _call(fn, name, frozenset(cache_ignore), args, kwargs, folder)

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import torch
 from matplotlib.colors import ListedColormap
@@ -24,13 +22,10 @@ from .dilation import (
     receptive_field,
     receptive_positions,
 )
-from .plot import show_in
 from .validate import check_int
 
 __all__ = [
     "describe_output",
-    "dilation_2d_widget",
-    "dilation_widget",
     "plot_dilation_1d",
     "plot_dilation_2d",
     "plot_receptive_field_growth",
@@ -249,103 +244,3 @@ def plot_receptive_field_growth(
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     return fig
-
-
-def _widget(sliders, draw):
-    """VBox of sliders, an HTML readout and an Output; ``draw()`` gives (fig, text)."""
-    import ipywidgets as widgets
-
-    readout, output = widgets.HTML(), widgets.Output()
-    busy = []
-
-    def redraw(_=None):
-        if busy:  # a slider's range changed inside draw(): one redraw is enough
-            return
-        busy.append(True)
-        try:
-            fig, text = draw()
-        finally:
-            busy.clear()
-        readout.value = f"<code>{html.escape(text)}</code>"
-        show_in(output, fig)
-
-    for slider in sliders:
-        slider.observe(redraw, "value")
-    redraw()
-    return widgets.VBox([widgets.HBox(sliders), readout, output])
-
-
-def dilation_widget(
-    *, input_size: int = 20, kernel_size: int = 3, max_dilation: int = 6
-):
-    """The lecture's animation: one dilated 1D convolution and the inputs of one output.
-
-    Returns:
-        ``VBox([HBox([dilation slider, output-index slider]), HTML readout, Output])``.
-    """
-    import ipywidgets as widgets
-
-    check_int("input_size", input_size, low=kernel_size)
-    largest = (input_size - 1) // max(kernel_size - 1, 1)
-    dil = widgets.IntSlider(
-        1,
-        min=1,
-        max=min(max_dilation, largest),
-        description="dilation",
-        continuous_update=False,
-    )
-    idx = widgets.IntSlider(
-        0,
-        min=0,
-        max=input_size - kernel_size,
-        description="output",
-        continuous_update=False,
-    )
-
-    def draw():
-        layers = [(kernel_size, 1, dil.value)]
-        idx.max = conv_output_size(input_size, kernel_size, dilation=dil.value) - 1
-        return (
-            plot_dilation_1d(layers, idx.value, input_size=input_size),
-            describe_output(layers, idx.value, input_size=input_size),
-        )
-
-    return _widget([dil, idx], draw)
-
-
-def dilation_2d_widget(
-    *, input_size=(11, 11), kernel_size: int = 3, max_dilation: int = 5
-):
-    """:func:`plot_dilation_2d` with dilation, row and column sliders, and a readout."""
-    import ipywidgets as widgets
-
-    h, w = input_size
-    largest = (min(h, w) - 1) // max(kernel_size - 1, 1)
-    dil = widgets.IntSlider(
-        2 if largest >= 2 else 1,
-        min=1,
-        max=min(max_dilation, largest),
-        description="dilation",
-        continuous_update=False,
-    )
-    row = widgets.IntSlider(
-        0, min=0, max=h - 1, description="row", continuous_update=False
-    )
-    col = widgets.IntSlider(
-        0, min=0, max=w - 1, description="column", continuous_update=False
-    )
-
-    def draw():
-        out = conv_output_size((h, w), kernel_size, dilation=dil.value)
-        row.max, col.max = out[0] - 1, out[1] - 1
-        index = (row.value, col.value)
-        text = (
-            f"input {h}×{w}, kernel {kernel_size}×{kernel_size}, dilation {dil.value}: "
-            f"effective kernel {1 + (kernel_size - 1) * dil.value}, output "
-            f"{out[0]}×{out[1]}; output {index} reads {kernel_size**2} inputs"
-        )
-        return plot_dilation_2d(
-            input_size=(h, w), kernel_size=kernel_size, dilation=dil.value, index=index
-        ), text
-
-    return _widget([dil, row, col], draw)

@@ -269,6 +269,10 @@ class EmbeddingCache:
     def layers(self) -> list[str]:
         return list(self.features)
 
+    def has(self, layer: str, perplexity: float = 30.0) -> bool:
+        """Whether :meth:`get` has this embedding already in this session (no run)."""
+        return (layer, float(perplexity)) in self._store
+
     def get(self, layer: str, perplexity: float = 30.0) -> dict:
         """``{"points": (N, 2), "knn": float, "trust": float}`` for one layer and perplexity."""
         if layer not in self.features:

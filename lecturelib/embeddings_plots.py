@@ -9,16 +9,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .embeddings import EmbeddingCache
-from .plot import new_figure, show_in, to_numpy
+from .plot import new_figure, to_numpy
 
-__all__ = ["embedding_widget", "plot_embedding", "plot_embeddings"]
+__all__ = ["plot_embedding", "plot_embeddings"]
 
 
 def plot_embedding(
@@ -73,68 +71,3 @@ def plot_embeddings(
     handles, names = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside right center", markerscale=3, fontsize=7)
     return fig
-
-
-def embedding_widget(
-    cache: EmbeddingCache,
-    *,
-    class_names=None,
-    perplexities: Sequence[float] = (5, 10, 30, 50, 100),
-):
-    """A layer slider and a perplexity slider over an :class:`EmbeddingCache`.
-
-    Returns:
-        ``ipywidgets.VBox``: ``children[0]`` = HBox(layer SelectionSlider, perplexity
-        SelectionSlider), ``children[1]`` = HTML readout (k-NN accuracy,
-        trustworthiness, t-SNE runs so far), ``children[2]`` = Output with the scatter.
-    """
-    import ipywidgets as W
-
-    from .precompute import attach_sweep
-
-    n = len(cache.labels)
-    options = [p for p in perplexities if p < n]
-    layer = W.SelectionSlider(
-        options=cache.layers,
-        value=cache.layers[-1],
-        description="layer",
-        continuous_update=False,
-    )
-    perp = W.SelectionSlider(
-        options=options,
-        value=30 if 30 in options else options[0],
-        description="perplexity",
-        continuous_update=False,
-    )
-    readout, out = W.HTML(), W.Output()
-
-    def redraw(_=None):
-        runs, start = cache.runs, time.perf_counter()
-        r = cache.get(layer.value, perp.value)
-        how = (
-            "from the cache"  # this session's memory or the disk cache
-            if cache.runs == runs
-            else f"computed in {time.perf_counter() - start:.1f} s"
-        )
-        readout.value = (
-            f"<b>{layer.value}</b>, perplexity {perp.value}: {cache.k}-NN accuracy "
-            f"{r['knn']:.3f}, trustworthiness {r['trust']:.3f} ({how}; "
-            f"{cache.runs} t-SNE runs so far)"
-        )
-        fig = plot_embedding(
-            r["points"],
-            cache.labels,
-            class_names=class_names,
-            title=f"{layer.value} (perplexity {perp.value})",
-            size=4.5,
-        )
-        fig.axes[0].legend(
-            markerscale=3, fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5)
-        )
-        show_in(out, fig)
-
-    layer.observe(redraw, names="value")
-    perp.observe(redraw, names="value")
-    redraw()
-    box = W.VBox([W.HBox([layer, perp]), readout, out])
-    return attach_sweep(box, [(layer, cache.layers), (perp, options)])

@@ -19,15 +19,17 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from .plot import SIGNED_CMAP, new_figure, show_in, to_numpy
+from .plot import SIGNED_CMAP, new_figure, to_numpy
 from .validate import check_choice, check_int
 
 __all__ = [
     "NORMALIZE",
     "compute_filters",
     "conv_layers",
+    "describe_conv",
+    "describe_filter",
     "filter_smoothness",
-    "filters_widget",
+    "plot_filter_choice",
     "plot_filters",
     "plot_mosaic",
     "plot_random_vs_learned",
@@ -221,7 +223,7 @@ def plot_mosaic(
     return ax.figure
 
 
-def _describe(model: nn.Module, layer) -> str:
+def describe_conv(model: nn.Module, layer) -> str:
     name, conv = resolve_conv(model, layer)
     f, c, kh, kw = conv.weight.shape
     return f"{name}: {f} filters of {c}×{kh}×{kw}"
@@ -239,7 +241,7 @@ def plot_filters(
 ) -> Figure:
     """Draw a convolution's filters (see :func:`compute_filters` and :func:`tile_filters`)."""
     w = compute_filters(model, layer, filters=filters, channels=channels)
-    title = _describe(model, layer) + (" (RGB)" if rgb else "")
+    title = describe_conv(model, layer) + (" (RGB)" if rgb else "")
     if w.shape[1] > 1 and not rgb:
         title += f" — each filter: its {w.shape[1]} input-channel kernels side by side"
     return plot_mosaic(
@@ -263,61 +265,40 @@ def plot_random_vs_learned(
         (axes[0, 1], trained_model, "learned"),
     ):
         w = compute_filters(model, layer, filters=filters, channels=channels)
-        plot_mosaic(tile_filters(w), title=f"{what} — {_describe(model, layer)}", ax=ax)
+        plot_mosaic(
+            tile_filters(w), title=f"{what} — {describe_conv(model, layer)}", ax=ax
+        )
     return fig
 
 
-def filters_widget(
-    model: nn.Module, *, layers: Sequence[str] | None = None, max_shown: int = 32
-):
-    """A layer chooser and a filter-index slider over ``model``'s convolutions.
-
-    Returns:
-        ``ipywidgets.VBox``: ``children[0]`` = HBox(layer Dropdown, filter IntSlider),
-        ``children[1]`` = HTML readout, ``children[2]`` = Output with the figure (the
-        layer's first ``max_shown`` filters, and the chosen filter per input channel).
-    """
-    import ipywidgets as W
-
-    names = list(layers) if layers is not None else conv_layers(model)
-    for name in names:
-        resolve_conv(model, name)
-    dropdown = W.Dropdown(options=names, value=names[0], description="layer")
-    slider = W.IntSlider(
-        value=0, min=0, max=0, description="filter", continuous_update=False
+def describe_filter(model: nn.Module, layer: int | str, k: int) -> str:
+    """HTML line for notebook 02's widget: the layer, filter ``k``'s range and norm."""
+    w = compute_filters(model, layer, filters=k)[0]
+    return (
+        f"<b>{describe_conv(model, layer)}</b> — filter {k}: weights in "
+        f"[{w.min():.3f}, {w.max():.3f}], norm {w.norm():.3f}"
     )
-    readout, out = W.HTML(), W.Output()
 
-    def redraw(_=None):
-        name, conv = resolve_conv(model, dropdown.value)
-        slider.max = conv.weight.shape[0] - 1
-        k = min(slider.value, slider.max)
-        w = compute_filters(model, name, filters=k)[0]
-        readout.value = (
-            f"<b>{_describe(model, name)}</b> — filter {k}: weights in "
-            f"[{w.min():.3f}, {w.max():.3f}], norm {w.norm():.3f}"
-        )
-        fig, axes = new_figure(1, 2, size=3.5)
-        shown = compute_filters(
-            model,
-            name,
-            filters=range(min(max_shown, slider.max + 1)),
-            channels=range(min(max_shown, w.shape[0])),
-        )
-        plot_mosaic(
-            tile_filters(shown),
-            title=f"{name}: first {len(shown)} filters",
-            ax=axes[0, 0],
-        )
-        rgb = w.shape[0] == 3
-        plot_mosaic(
-            tile_filters(w[None], rgb=rgb) if rgb else tile_filters(w[:, None]),
-            title=f"filter {k}" + (" (RGB)" if rgb else " per input channel"),
-            ax=axes[0, 1],
-        )
-        show_in(out, fig)
 
-    dropdown.observe(redraw, names="value")
-    slider.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([dropdown, slider]), readout, out])
+def plot_filter_choice(
+    model: nn.Module, layer: int | str, k: int, *, max_shown: int = 32
+) -> Figure:
+    """The layer's first ``max_shown`` filters, and filter ``k`` per input channel."""
+    name, conv = resolve_conv(model, layer)
+    w = compute_filters(model, name, filters=k)[0]
+    fig, axes = new_figure(1, 2, size=3.5)
+    shown = compute_filters(
+        model,
+        name,
+        filters=range(min(max_shown, conv.weight.shape[0])),
+        channels=range(min(max_shown, w.shape[0])),
+    )
+    title = f"{name}: first {len(shown)} filters"
+    plot_mosaic(tile_filters(shown), title=title, ax=axes[0, 0])
+    rgb = w.shape[0] == 3
+    plot_mosaic(
+        tile_filters(w[None], rgb=rgb) if rgb else tile_filters(w[:, None]),
+        title=f"filter {k}" + (" (RGB)" if rgb else " per input channel"),
+        ax=axes[0, 1],
+    )
+    return fig

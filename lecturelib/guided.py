@@ -20,7 +20,6 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from .cache import cache_watch, cached
 from .hooks import (
     RULES,
     backward_rule,
@@ -28,21 +27,24 @@ from .hooks import (
     record_activations,
     resolve_layer,
 )
-from .plot import new_figure, show_image, show_in, show_map
-from .precompute import attach_sweep
+from .plot import new_figure, show_image, show_map
 from .validate import check_choice, check_images, check_int, check_target
 
 __all__ = [
+    "backprop_selected",
+    "backprop_unit",
     "backprop_view",
-    "backprop_widget",
+    "check_channel",
     "compute_backprop_views",
     "plot_backprop_views",
+    "show_attribution",
     "to_rgb",
+    "unit_text",
     "without_relus",
 ]
 
 
-def _check_channel(channel, acts: Tensor, layer: str) -> int:
+def check_channel(channel, acts: Tensor, layer: str) -> int:
     """``channel`` must index the layer's channels (the units, for a flat layer)."""
     channel = check_int("channel", channel)
     n = acts.shape[1]
@@ -64,15 +66,15 @@ def _pick_units(acts: Tensor, target, channel, layer: str | None) -> Tensor:
     if channel is None:  # max feature response over the whole layer
         return acts.flatten(1).argmax(1)
     if acts.dim() == 2:
-        return torch.full(
-            (n,), _check_channel(channel, acts, layer), device=acts.device
-        )
-    c = _check_channel(channel, acts, layer)
+        return torch.full((n,), check_channel(channel, acts, layer), device=acts.device)
+    c = check_channel(channel, acts, layer)
     per_map = acts[0, 0].numel()
     return c * per_map + acts[:, c].flatten(1).argmax(1)
 
 
-def _backprop(model, images, rule, layer, select) -> tuple[Tensor, Tensor, Tensor]:
+def backprop_selected(
+    model, images, rule, layer, select
+) -> tuple[Tensor, Tensor, Tensor]:
     """Map of the units chosen by ``select(acts) -> (N,) flat indices``; also those, and values."""
     check_images(images)
     check_choice("rule", rule, RULES)
@@ -131,7 +133,7 @@ def backprop_view(
             "target selects an output class; with layer= the unit is the "
             "maximally responding one (choose a feature map with channel=)"
         )
-    grad, _, _ = _backprop(
+    grad, _, _ = backprop_selected(
         model,
         images,
         rule,
@@ -177,7 +179,8 @@ def to_rgb(attribution: Tensor, *, spread: float = 0.15) -> Tensor:
     return (0.5 + spread * (a - mean) / std).clamp(0, 1)
 
 
-def _show_attr(ax, attr: Tensor, title: str | None = None):
+def show_attribution(ax, attr: Tensor, title: str | None = None):
+    """Draw a (3, H, W) map as an RGB image, another (C, H, W) summed, signed."""
     if attr.shape[0] == 3:
         show_image(ax, to_rgb(attr[None])[0], title=title, normalize=False)
     else:
@@ -197,11 +200,11 @@ def plot_backprop_views(
             normalize=False,
         )
         for j, (name, m) in enumerate(maps.items(), start=1):
-            _show_attr(axes[i, j], m[i], name)
+            show_attribution(axes[i, j], m[i], name)
     return fig
 
 
-def _unit_text(acts_shape, unit: int, classes=None) -> str:
+def unit_text(acts_shape, unit: int, classes=None) -> str:
     """Readable name of a unit: an output class (shape None), or in (C, H, W) or (D,)."""
     if acts_shape is None:
         return f"class {unit} ({classes[unit]})" if classes else f"class {unit}"
@@ -211,88 +214,9 @@ def _unit_text(acts_shape, unit: int, classes=None) -> str:
     return f"channel {c}, row {rest // acts_shape[2]}, col {rest % acts_shape[2]}"
 
 
-def backprop_widget(model, images, images01, *, names, layers: dict, classes=None):
-    """Image, rule, layer and channel controls; shows the image and its back-projection.
-
-    Args:
-        images: (N, C, H, W) model inputs; ``images01`` the same in [0, 1] for display.
-        names: one label per image. layers: label → layer name (None for the output).
-        classes: output class names, for the readout.
-    Returns:
-        ``VBox([image, rule, layer, channel, readout, output])``; channel −1 is the
-        maximally responding unit of the whole layer. The readout names the unit.
-    """
-    import ipywidgets as widgets
-
-    with (
-        torch.no_grad(),
-        preserved_state(model),
-        record_activations(model, [n for n in layers.values() if n]) as rec,
-    ):
-        model(images[:1])
-    shapes = {n: tuple(rec[n].shape[1:]) for n in layers.values() if n}
-    pick = widgets.Dropdown(
-        options=list(zip(names, range(len(names)))), description="image"
-    )
-    rule = widgets.ToggleButtons(
-        options=list(RULES), value="guided", description="rule"
-    )
-    # values are the labels (a None value would read as "no selection" in ipywidgets)
-    layer = widgets.Dropdown(options=list(layers), description="layer")
-    channel = widgets.IntSlider(
-        value=-1, min=-1, max=0, description="channel", continuous_update=False
-    )
-    readout, out = widgets.HTML(), widgets.Output()
-    busy = [False]  # changing channel.max may move channel.value: update once
-
-    def update(_=None):
-        if busy[0]:
-            return
-        busy[0] = True
-        try:
-            _update()
-        finally:
-            busy[0] = False
-
-    def _update():
-        name, i = layers[layer.value], pick.value
-        channel.max = shapes[name][0] - 1 if name else -1
-        c = None if channel.value < 0 or not name else channel.value
-        with cache_watch() as watch:  # a setting seen before: from the disk cache
-            grad, units, values = cached(
-                _backprop_unit, model, images[i : i + 1], rule.value, name, c
-            )
-        shape = shapes[name] if name else None
-        readout.value = (
-            f"{names[i]}, {rule.value}: {name or 'output'} "
-            f"{_unit_text(shape, int(units[0]), classes)}, response {float(values[0]):.3g} "
-            f"({watch.describe()})"
-        )
-        show_in(
-            out,
-            plot_backprop_views(
-                images01[i : i + 1], {rule.value: grad}, titles=[names[i]]
-            ),
-        )
-
-    for control in (pick, rule, layer, channel):
-        control.observe(update, names="value")
-    update()
-    box = widgets.VBox([pick, rule, layer, channel, readout, out])
-    return attach_sweep(
-        box,
-        [
-            (pick, range(len(names))),
-            (rule, list(RULES)),
-            (layer, list(layers)),
-            (channel, range(-1, 16)),
-        ],
-    )
-
-
-def _backprop_unit(model, images, rule: str, layer: str | None, channel: int | None):
-    """:func:`_backprop` of one unit: the output's max class (``layer`` None), the
+def backprop_unit(model, images, rule: str, layer: str | None, channel: int | None):
+    """:func:`backprop_selected` of one unit: the output's max class (``layer`` None), the
     layer's strongest unit (``channel`` None) or the strongest unit of ``channel``."""
-    return _backprop(
+    return backprop_selected(
         model, images, rule, layer, lambda a: _pick_units(a, None, channel, layer)
     )

@@ -29,7 +29,7 @@ __all__ = [
     "compute_decision_regions",
     "compute_snapshots",
     "compute_unit_segments",
-    "hidden_units_widget",
+    "describe_iteration",
     "init_mlp",
     "make_toy_data",
     "plot_hidden_units",
@@ -372,63 +372,13 @@ def plot_snapshot_grid(
     return fig
 
 
-def _readout(snapshots: Snapshots, x: Tensor, iteration: int) -> str:
+def describe_iteration(snapshots: Snapshots, x: Tensor, iteration: int) -> str:
+    """HTML line for notebook 01's slider: accuracy, loss and units dead on every point."""
     i = snapshots.index(iteration)
-    dead = int(
-        ((x.detach().cpu() @ snapshots.w1[i].T + snapshots.b1[i]) <= 0).all(0).sum()
-    )
+    pre = x.detach().cpu() @ snapshots.w1[i].T + snapshots.b1[i]
+    dead = int((pre <= 0).all(0).sum())
     return (
         f"<b>iteration {iteration}</b> (stored: {int(snapshots.iterations[i])}) — "
         f"training accuracy {float(snapshots.accuracy[i]):.1%}, "
         f"loss {float(snapshots.loss[i]):.4f}, units inactive on every point: {dead}"
     )
-
-
-def hidden_units_widget(
-    snapshots: Snapshots, x: Tensor, y: Tensor, *, iteration: int | None = None,
-    box=None, resolution: int = 150,
-):  # fmt: skip
-    """An iteration slider that redraws :func:`plot_hidden_units` from the snapshots.
-
-    Moving the slider never retrains: it only reads the stored parameters.
-    Returns:
-        ``ipywidgets.VBox``: ``children[0]`` holds a play button, the slider and a
-        "lecture iteration" dropdown; ``children[1]`` the readout (iteration,
-        accuracy, loss); ``children[2]`` the figure.
-    """
-    import ipywidgets as W
-    from IPython.display import display
-
-    _check_xy(x, y)
-    lo, hi = int(snapshots.iterations[0]), int(snapshots.iterations[-1])
-    start = check_int(
-        "iteration", hi if iteration is None else iteration, low=lo, high=hi
-    )
-    box = _default_box(x) if box is None else tuple(float(v) for v in box)
-    kw = {"value": start, "min": lo, "max": hi}
-    slider = W.IntSlider(**kw, description="iteration", continuous_update=False,
-                         layout=W.Layout(width="55%"))  # fmt: skip
-    play = W.Play(**kw, step=max(1, (hi - lo) // 100), interval=400)
-    W.jslink((play, "value"), (slider, "value"))
-    marks = [(str(k), k) for k in LECTURE_ITERATIONS if lo <= k <= hi]
-    jump = W.Dropdown(options=[("lecture iteration…", None), *marks])
-    readout, out = W.HTML(), W.Output()
-
-    def redraw(_=None):
-        readout.value = _readout(snapshots, x, slider.value)
-        with out:
-            out.clear_output(wait=True)
-            fig = plot_hidden_units(
-                snapshots, x, y, iteration=slider.value, box=box, resolution=resolution
-            )
-            display(fig)
-            plt.close(fig)
-
-    def on_jump(change):
-        if change["new"] is not None:
-            slider.value = change["new"]
-
-    slider.observe(redraw, names="value")
-    jump.observe(on_jump, names="value")
-    redraw()
-    return W.VBox([W.HBox([play, slider, jump]), readout, out])

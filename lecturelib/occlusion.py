@@ -16,7 +16,6 @@ offers two exact ways to compute them:
 
 from __future__ import annotations
 
-import html
 import warnings
 
 import torch
@@ -25,9 +24,8 @@ from matplotlib.patches import Rectangle
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .cache import cache_watch, cached
 from .hooks import preserved_state
-from .plot import UNSIGNED_CMAP, new_figure, show_image, show_in, to_numpy
+from .plot import UNSIGNED_CMAP, new_figure, show_image, to_numpy
 from .validate import check_choice, check_float, check_images, check_int, check_target
 
 __all__ = [
@@ -37,7 +35,6 @@ __all__ = [
     "mask_positions",
     "most_sensitive_square",
     "occlusion_sensitivity",
-    "occlusion_widget",
     "plot_occlusion",
 ]
 
@@ -251,72 +248,3 @@ def plot_occlusion(
         ax.set_axis_off()
         ax.set_title(f"{name}: max drop {float(heat.max()):.2f}")
     return fig
-
-
-def occlusion_widget(
-    model: nn.Module,
-    image: Tensor,
-    target: int,
-    *,
-    image01: Tensor,
-    size: int = 32,
-    stride: int = 16,
-    method: str = "auto",
-    name: str = "model",
-):
-    """Mask-size and stride sliders over :func:`occlusion_sensitivity` (notebook 05).
-
-    Args:
-        image: (1, C, H, W) model input; ``image01`` (3, H, W) the same in [0, 1].
-        target: the class whose score is watched.
-    Returns:
-        ``VBox([HBox([size slider, stride slider]), HTML readout, Output])``; the
-        readout gives the map's shape, the time it took and where the drop is largest.
-    """
-    import ipywidgets as widgets
-
-    from .precompute import attach_sweep
-
-    side = min(image.shape[-2:])
-    size_s = widgets.IntSlider(
-        size, min=4, max=side, step=4, description="mask size", continuous_update=False
-    )
-    stride_s = widgets.IntSlider(
-        stride,
-        min=1,
-        max=min(64, max(image.shape[-2:])),  # a larger stride leaves no second position
-        description="stride",
-        continuous_update=False,
-    )
-    readout, output = widgets.HTML(), widgets.Output()
-
-    def redraw(_=None):
-        with cache_watch() as watch:  # a setting seen before comes from the disk cache
-            heat = cached(
-                occlusion_sensitivity,
-                model,
-                image,
-                target,
-                size=size_s.value,
-                stride=stride_s.value,
-                method=method,
-                cache_ignore=("batch_size", "progress"),
-            )[0]
-        y, x = most_sensitive_square(heat, size_s.value, stride_s.value)
-        readout.value = html.escape(
-            f"mask {size_s.value}×{size_s.value}, stride {stride_s.value}: "
-            f"{heat.shape[0]}×{heat.shape[1]} map {watch.describe()}; "
-            f"largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})"
-        )
-        fig = plot_occlusion(
-            image01, {name: heat}, size=size_s.value, stride=stride_s.value
-        )
-        show_in(output, fig)
-
-    size_s.observe(redraw, "value")
-    stride_s.observe(redraw, "value")
-    redraw()
-    box = widgets.VBox([widgets.HBox([size_s, stride_s]), readout, output])
-    return attach_sweep(
-        box, [(size_s, [*range(8, 65, 8), 96, 128]), (stride_s, [4, 8, 16, 32])]
-    )

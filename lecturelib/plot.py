@@ -20,8 +20,8 @@ __all__ = [
     "image_grid",
     "new_figure",
     "overlay_heatmap",
+    "plot_optimized",
     "show_image",
-    "show_in",
     "show_map",
     "to_display",
     "to_numpy",
@@ -183,15 +183,25 @@ def overlay_heatmap(
     return ax
 
 
-def show_in(out, *figs) -> None:
-    """Replace what the ``ipywidgets.Output`` ``out`` shows by ``figs`` (a widget's redraw).
+def plot_optimized(
+    image,
+    history,
+    *,
+    title: str = "",
+    ylabel: str = "objective",
+    normalize: bool = True,
+) -> Figure:
+    """An optimised image (min–max normalised, or as is in [0, 1]) and its curve.
 
-    ``wait=True`` keeps the old picture until the new one arrives, so the page does not
-    jump while a slider moves.
+    Notebooks 08 and 09: the input that maximises a response, or a fooling image,
+    beside the objective per step.
     """
-    from IPython.display import display
-
-    out.clear_output(wait=True)
-    with out:
-        for fig in figs:
-            display(fig)
+    fig, axes = new_figure(1, 2, size=2.6)
+    shown = image if normalize else image.clamp(0, 1)
+    show_image(axes[0, 0], shown, normalize=normalize, title=title)
+    ax = axes[0, 1]
+    ax.set_axis_on()
+    ax.plot(to_numpy(history))
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    return fig

@@ -13,8 +13,10 @@ From a shell, in the repository (``make precompute`` does the same)::
     python -m lecturelib.precompute --no-sweep      # run the notebooks only
     python -m lecturelib.precompute --list          # what each notebook would sweep
 
-In a notebook, ``widget.sweep()`` sweeps one widget and ``sweep_all()`` every
-widget built so far. The cache lives in ``build/cache`` (or ``$LECTURELIB_CACHE``);
+In a notebook, ``widget.sweep()`` sweeps one widget and
+``lecturelib.widgets.sweep_all()`` every widget built so far; each widget declares
+its sweep with its panel (:mod:`lecturelib.widgets`). The cache lives in
+``build/cache`` (or ``$LECTURELIB_CACHE``);
 the models, photos and settings must be the same in class as when pre-computing
 (the same online/offline mode: online, the torchvision models replace the
 offline EfficientNet-Lite0, which is a different cache entry).
@@ -24,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from .cache import cache_dir
 from .notebook_runner import (
@@ -37,79 +37,7 @@ from .notebook_runner import (
     quiet_kernel_shutdowns,
 )
 
-__all__ = ["attach_sweep", "main", "precompute_notebooks", "sweep", "sweep_all"]
-
-_SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
-
-
-def _unique(values: Iterable[Any]) -> list[Any]:
-    seen: list[Any] = []
-    for v in values:
-        if v not in seen:
-            seen.append(v)
-    return seen
-
-
-def _allowed(control, value) -> bool:
-    """Whether ``control`` (slider, drop-down, toggle buttons) can take ``value`` now."""
-    options = getattr(control, "options", None)
-    if options is not None:  # drop-downs, selection sliders: values (or labels)
-        return value in [o[1] if isinstance(o, tuple) else o for o in options]
-    low, high = getattr(control, "min", None), getattr(control, "max", None)
-    return (low is None or value >= low) and (high is None or value <= high)
-
-
-def attach_sweep(box, plan: Sequence[tuple[Any, Iterable[Any]]]):
-    """Give a widget ``box`` a ``.sweep()`` method over ``plan`` and register it.
-
-    Args:
-        box: the widget returned by a ``*_widget`` function.
-        plan: ``(control, values)`` pairs: each control is set to each value in turn
-            (the others stay where they are), then put back where it was. Values
-            the control cannot take at that moment (outside a slider's range, not
-            an option) are skipped.
-    Returns:
-        ``box``, with ``.sweep_plan`` and ``.sweep(progress=True) -> int`` added.
-    """
-    box.sweep_plan = [(control, _unique(values)) for control, values in plan]
-    box.sweep = lambda progress=True: sweep(box, progress=progress)
-    _SWEEPABLE.add(box)
-    return box
-
-
-def sweep(box, *, progress: bool = True) -> int:
-    """Move each control of ``box.sweep_plan`` over its values; returns settings visited.
-
-    Each setting is computed (or found in the cache) exactly as if a user had moved
-    the control there. Controls are put back where they were, also on error.
-    """
-    plan = getattr(box, "sweep_plan", None)
-    if plan is None:
-        raise TypeError("sweep: this widget has no sweep plan (see attach_sweep)")
-    from tqdm.auto import tqdm
-
-    total = sum(len(values) for _, values in plan)
-    visited = 0
-    with tqdm(total=total, desc="sweep", disable=not progress) as bar:
-        for control, values in plan:
-            start = control.value
-            try:
-                for value in values:
-                    bar.update()
-                    if not _allowed(control, value):
-                        continue
-                    if value != control.value:
-                        control.value = value
-                    visited += 1
-            finally:
-                if control.value != start:
-                    control.value = start
-    return visited
-
-
-def sweep_all(*, progress: bool = True) -> int:
-    """:func:`sweep` every live widget that has a sweep plan; returns settings visited."""
-    return sum(sweep(box, progress=progress) for box in list(_SWEEPABLE))
+__all__ = ["main", "precompute_notebooks"]
 
 
 def _cache_files() -> int:
@@ -124,7 +52,7 @@ SWEEP_TIMEOUT = 1800
 minute per notebook on a 2-core CPU with EfficientNet-Lite0, more with VGG)."""
 
 _SWEEP_CELL = (
-    "from lecturelib.precompute import sweep_all as _sweep_all\n"
+    "from lecturelib.widgets import sweep_all as _sweep_all\n"
     "print('settings swept:', _sweep_all(progress=False))"
 )
 
@@ -188,21 +116,6 @@ def precompute_notebooks(
     return report
 
 
-_PLANS = {
-    "01": "no sweep needed: the training run is cached, the slider only indexes it",
-    "02": "no sweep needed: filters are read from the weights",
-    "03": "photo drop-down (every shipped photo)",
-    "04": "layer and perplexity sliders (every layer at perplexity 30, "
-    "every perplexity at the last layer)",
-    "05": "mask size (8…64 by 8, 96, 128) and stride (4, 8, 16, 32)",
-    "06": "image drop-down, σ (0…1 by 0.05) and n (1, 5, 10, 20, 50)",
-    "07": "image, rule, layer and channel (−1…15) controls; every top-patch channel",
-    "08": "objective drop-down; steps (10, 25, 50, 100, 200); prior (0…2 by 0.5)",
-    "09": "image drop-down, steps (1, 5, 10, 15, 25, 50), loss; fooling class",
-    "10": "no sweep needed: sizes are closed-form",
-}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m lecturelib.precompute",
@@ -236,8 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         parser.error(str(err))
     if args.list:
+        from .widgets import sweep_plans  # each declared with its widget
+
+        plans = sweep_plans()
         for p in paths:
-            print(f"{p.stem}: {_PLANS.get(p.stem[:2], 'no sweep')}")
+            print(f"{p.stem}: {plans.get(p.stem[:2], 'no sweep')}")
         return 0
     print(f"cache: {cache_dir()}")
     quiet_kernel_shutdowns()

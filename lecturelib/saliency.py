@@ -16,16 +16,13 @@ rounding. The noisy copies go through the model in batches, which pays on a GPU.
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .cache import cache_watch, cached
 from .hooks import preserved_state
-from .plot import new_figure, show_image, show_in, show_map
-from .precompute import attach_sweep
+from .plot import new_figure, show_image, show_map
 from .validate import check_float, check_images, check_int, check_target
 
 __all__ = [
@@ -33,7 +30,6 @@ __all__ = [
     "compute_smoothness",
     "plot_saliency",
     "saliency",
-    "saliency_widget",
     "smoothgrad",
 ]
 
@@ -204,85 +200,6 @@ def plot_saliency(
         for j, (name, h) in enumerate(heat.items(), start=1):
             show_map(axes[i, j], h[i], signed=reduce == "sum", title=name)
     return fig
-
-
-def saliency_widget(
-    model: nn.Module,
-    images: Tensor,
-    images01: Tensor,
-    *,
-    names: list[str],
-    n: int = 10,
-    sigma: float = 0.25,
-    max_n: int = 100,
-    seed: int = 0,
-) -> widgets.VBox:
-    """Image, σ and n controls; shows original / gradient / SmoothGrad for one image.
-
-    Args:
-        images: (N, C, H, W) model inputs; ``images01`` the same in [0, 1] for display.
-        names: one name per image (the dropdown's labels).
-    Returns:
-        ``VBox([dropdown, sigma slider, n slider, readout, output])``; the readout
-        (an HTML widget) states the settings and the maps' mean absolute value.
-    """
-    style = {"description_width": "initial"}
-    pick = widgets.Dropdown(
-        options=list(zip(names, range(len(names)))), description="image"
-    )
-    s = widgets.FloatSlider(
-        value=sigma,
-        min=0.0,
-        max=1.0,
-        step=0.05,
-        continuous_update=False,
-        description="σ / (max − min)",
-        style=style,
-    )
-    k = widgets.IntSlider(
-        value=n,
-        min=1,
-        max=max_n,
-        continuous_update=False,
-        description="n copies",
-        style=style,
-    )
-    readout, out = widgets.HTML(), widgets.Output()
-
-    def update(_=None):
-        i = pick.value
-        x = images[i : i + 1]
-        gen = torch.Generator(device=x.device).manual_seed(seed)
-        with cache_watch() as watch:  # settings seen before come from the disk cache
-            grad = cached(saliency, model, x)
-            smooth = cached(
-                smoothgrad,
-                model,
-                x,
-                n=k.value,
-                sigma=round(s.value, 4),  # the same key for 0.3 and 0.30000000000000004
-                generator=gen,
-                progress=False,
-                cache_ignore=("batch_size", "progress"),
-            )
-        readout.value = (
-            f"{names[i]}: σ = {s.value:.2f}·Δ, n = {k.value}; mean |gradient| "
-            f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g} "
-            f"({watch.describe()})"
-        )
-        fig = plot_saliency(
-            images01[i : i + 1], {"gradient": grad, "SmoothGrad": smooth}
-        )
-        show_in(out, fig)
-
-    for control in (pick, s, k):
-        control.observe(update, names="value")
-    update()
-    box = widgets.VBox([pick, s, k, readout, out])
-    sigmas = [round(0.05 * i, 2) for i in range(21)]
-    return attach_sweep(
-        box, [(pick, range(len(names))), (s, sigmas), (k, [1, 5, 10, 20, 50])]
-    )
 
 
 def compute_smoothness(attribution: Tensor, *, scale: int = 8) -> Tensor:

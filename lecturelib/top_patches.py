@@ -22,11 +22,9 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from .cache import cache_watch, cached
-from .guided import _backprop, _check_channel, _show_attr
+from .guided import backprop_selected, check_channel, show_attribution
 from .hooks import preserved_state, record_activations, resolve_layer
-from .plot import new_figure, show_image, show_in
-from .precompute import attach_sweep
+from .plot import new_figure, show_image
 from .validate import check_images, check_int
 
 __all__ = [
@@ -35,7 +33,6 @@ __all__ = [
     "compute_top_patches",
     "plot_top_patches",
     "receptive_field_boxes",
-    "top_patches_widget",
 ]
 
 
@@ -175,12 +172,14 @@ def compute_top_patches(
         raise ValueError(
             f"layer {layer!r} must output feature maps (N, C, H, W); got {tuple(acts.shape)}"
         )
-    channel = _check_channel(channel, acts, layer)
+    channel = check_channel(channel, acts, layer)
     idx, pos, vals = _top_units(acts[:, channel].to(images.device), k, per_image)
     w = acts.shape[-1]
     positions = torch.stack([pos // w, pos % w], 1)
     flat = channel * acts[0, 0].numel() + pos
-    maps, _, _ = _backprop(model, images[idx], rule, layer, lambda a: flat.to(a.device))
+    maps, _, _ = backprop_selected(
+        model, images[idx], rule, layer, lambda a: flat.to(a.device)
+    )
     boxes = receptive_field_boxes(
         model, layer, tuple(images.shape[1:]), positions, device=images.device
     )
@@ -226,67 +225,8 @@ def plot_top_patches(
             title=f"#{int(top.indices[i])}: {float(top.values[i]):.2f}",
             normalize=display is None,
         )
-        _show_attr(ax_d, d, top.rule)
+        show_attribution(ax_d, d, top.rule)
     fig.suptitle(
         f"{top.layer}, channel {top.channel}: top {k} patches and their {top.rule}"
     )
     return fig
-
-
-def top_patches_widget(
-    model,
-    images,
-    layer: str,
-    *,
-    channel: int = 0,
-    display=None,
-    rule: str = "deconv",
-    **kw,
-):
-    """Channel slider over Zeiler & Fergus's top patches of ``layer``.
-
-    The layer's activations on ``images`` are computed once (or given as
-    ``activations=``); each slider move costs the k back-projections. ``kw`` goes to
-    :func:`compute_top_patches`.
-    Returns ``VBox([channel slider, readout, output])``; the readout lists the images.
-    """
-    import ipywidgets as widgets
-
-    acts = kw.pop("activations", None)
-    if acts is None:
-        acts = compute_layer_activations(model, images, layer)
-    slider = widgets.IntSlider(
-        value=channel,
-        min=0,
-        max=acts.shape[1] - 1,
-        description="channel",
-        continuous_update=False,
-    )
-    readout, out = widgets.HTML(), widgets.Output()
-
-    def update(_=None):
-        # a channel seen before comes from the disk cache (``activations`` follow from
-        # the model, the images and the layer, so they are not part of the key)
-        with cache_watch() as watch:
-            top = cached(
-                compute_top_patches,
-                model,
-                images,
-                layer,
-                slider.value,
-                rule=rule,
-                activations=acts,
-                cache_ignore=("activations", "batch_size"),
-                **kw,
-            )
-        readout.value = (
-            f"{top.layer}, channel {top.channel}: images "
-            f"{top.indices.tolist()}, activations {float(top.values[0]):.3g} … "
-            f"{float(top.values[-1]):.3g} ({watch.describe()})"
-        )
-        show_in(out, plot_top_patches(top, display=display))
-
-    slider.observe(update, names="value")
-    update()
-    box = widgets.VBox([slider, readout, out])
-    return attach_sweep(box, [(slider, range(acts.shape[1]))])

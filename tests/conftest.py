@@ -22,3 +22,12 @@ def _private_cache(tmp_path_factory):
 def _seed():
     torch.manual_seed(0)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_widget_budget(monkeypatch):
+    """Widgets compute every move whatever the machine's speed; a test that checks the
+    announced estimate lowers lecturelib.widgets.panel.BUDGET_S itself."""
+    from lecturelib.widgets import panel
+
+    monkeypatch.setattr(panel, "BUDGET_S", float("inf"))

@@ -10,6 +10,7 @@ from lecturelib import activations as A
 from lecturelib import activations_plots as AP
 from lecturelib.hooks import hook_count
 from lecturelib.models import ImagePreprocess, LeNet
+from lecturelib.widgets.activations import activations_widget
 
 
 def _lenet() -> LeNet:
@@ -137,16 +138,16 @@ def test_widget_slider_adds_no_hooks():
         nn.Linear(6, 5),
     ).eval()
     prep = ImagePreprocess((0.5,) * 3, (0.25,) * 3, size=16, resize=16)
-    w = AP.activations_widget(model, prep, list("vwxyz"), photo="coffee", n_random=3)
-    layer, unit = w.children[1].children
+    w = activations_widget(model, prep, list("vwxyz"), photo="coffee", n_random=3)
+    layer, unit = w.controls["layer"], w.controls["unit"]
     assert layer.options == ("1", "3") and unit.max == 5
-    hooks, before = hook_count(model), w.children[2].value
+    hooks, before = hook_count(model), w.readout.value
     unit.value = 2
     layer.value = "1"
-    assert hook_count(model) == hooks and w.children[2].value != before
-    assert "unit 2" in w.children[2].value and unit.max == 3
-    w.children[0].children[0].value = "chelsea"  # another photo: one more forward
-    assert hook_count(model) == hooks and "top-5" in w.children[2].value
+    assert hook_count(model) == hooks and w.readout.value != before
+    assert "unit 2" in w.readout.value and unit.max == 3
+    w.controls["photo"].value = "chelsea"  # another photo: one more forward
+    assert hook_count(model) == hooks and "top-5" in w.readout.value
 
 
 def test_best_share_and_class_purity_known_values():
@@ -181,23 +182,22 @@ def test_widget_takes_a_path_and_an_upload(tmp_path):
     )
     model.eval()
     prep = ImagePreprocess((0.5,) * 3, (0.25,) * 3, size=8, resize=8)
-    w = AP.activations_widget(model, prep, list("xyz"), photo="coffee", layers=["1"])
-    _, path, upload = w.children[0].children
-    unit = w.children[1].children[1]
+    w = activations_widget(model, prep, list("xyz"), photo="coffee", layers=["1"])
+    path, upload, unit = (w.controls[k] for k in ("path", "upload", "unit"))
     unit.value = 1
-    readouts = [w.children[2].value]
+    readouts = [w.readout.value]
     Image.new("RGB", (16, 16), (255, 255, 255)).save(tmp_path / "white.png")
     path.value = str(
         tmp_path / "white.png"
     )  # white: (1 - 0.5) / 0.25 = 2 in every pixel
-    readouts.append(w.children[2].value)
+    readouts.append(w.readout.value)
     png = io.BytesIO()
     Image.new("RGB", (16, 16), (0, 0, 0)).save(png, format="PNG")  # black: -2
     upload.value = (
         {"name": "black.png", "type": "image/png", "size": len(png.getvalue()),
          "content": memoryview(png.getvalue()), "last_modified": datetime.datetime.now()},
     )  # fmt: skip
-    readouts.append(w.children[2].value)
+    readouts.append(w.readout.value)
     conv = model[0]
     for value, text in zip((2.0, -2.0), readouts[1:]):
         expected = torch.relu(conv.weight[1].sum() * value + conv.bias[1]).item()

@@ -237,20 +237,21 @@ def test_growth_same_parameters_different_resolution():
 
 
 def test_widgets_follow_their_sliders():
-    from lecturelib.dilation_plots import dilation_2d_widget, dilation_widget
+    from lecturelib.widgets.dilation import dilation_2d_widget, dilation_widget
 
     widget = dilation_widget(input_size=20, kernel_size=3, max_dilation=6)
-    (dilation, index), readout = widget.children[0].children, widget.children[1]
+    dilation, index = widget.controls["dilation"], widget.controls["output"]
+    readout = widget.readout
     assert dilation.max == 6 and "output 18" in readout.value
     dilation.value, index.value = 4, 11
     assert "output 12" in readout.value and "11, 15, 19" in readout.value
     dilation.value = 6  # output 8: the index slider is clamped to 7
     assert index.max == 7 and index.value == 7 and "7, 13, 19" in readout.value
-    assert dilation_widget(input_size=9, kernel_size=3).children[0].children[0].max == 4
+    small = dilation_widget(input_size=9, kernel_size=3)
+    assert small.controls["dilation"].max == 4
     widget = dilation_2d_widget(input_size=(11, 11), kernel_size=3)
-    readout = widget.children[1]
-    widget.children[0].children[0].value = 5
-    assert "effective kernel 11, output 1×1" in readout.value
+    widget.controls["dilation"].value = 5
+    assert "effective kernel 11, output 1×1" in widget.readout.value
 
 
 def test_plots_draw_the_feeding_units():

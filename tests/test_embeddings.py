@@ -9,6 +9,7 @@ from lecturelib import embeddings as E
 from lecturelib import embeddings_plots as EP
 from lecturelib.hooks import hook_count
 from lecturelib.models import LeNet
+from lecturelib.widgets.embeddings import embedding_widget
 
 
 def _blobs(n_per: int = 20, dims: int = 5, gap: float = 50.0):
@@ -109,16 +110,16 @@ def test_cache_computes_once_and_widget():
     assert first["knn"] == 1.0 and first["trust"] > 0.9
     table = cache.table(10)
     assert table.loc["far", "5-NN accuracy"] == 1.0
-    w = EP.embedding_widget(cache, perplexities=(5, 10, 100))
-    layer, perp = w.children[0].children
+    w = embedding_widget(cache, perplexities=(5, 10, 100))
+    layer, perp = w.controls["layer"], w.controls["perplexity"]
     assert perp.options == (5, 10)  # 100 is not below 60 samples
-    assert cache.runs == 2 and "noise" in w.children[1].value  # the last layer first
-    before = w.children[1].value
+    assert cache.runs == 2 and "noise" in w.readout.value  # the last layer first
+    before = w.readout.value
     layer.value = "far"  # far at perplexity 5: a new run
-    assert "far" in w.children[1].value and w.children[1].value != before
+    assert "far" in w.readout.value and w.readout.value != before
     assert cache.runs == 3
     perp.value = 10  # far at 10 was computed above: no new run
-    assert cache.runs == 3 and "perplexity 10" in w.children[1].value
+    assert cache.runs == 3 and "perplexity 10" in w.readout.value
     layer.value = "noise"  # noise at 10: new
     perp.value = 5  # noise at 5: seen when the widget opened
     assert cache.runs == 4

@@ -7,6 +7,7 @@ from torch import nn
 
 from lecturelib import filters as F
 from lecturelib.models import LeNet
+from lecturelib.widgets.filters import filters_widget
 
 
 def _hand_set() -> nn.Sequential:
@@ -97,13 +98,13 @@ def test_plots_and_widget():
         F.plot_filters(model, "conv2", filters=range(4), channels=range(4)), Figure
     )
     assert isinstance(F.plot_random_vs_learned(LeNet(), model, 0), Figure)
-    w = F.filters_widget(model)
-    dropdown, slider = w.children[0].children
-    before = w.children[1].value
+    w = filters_widget(model)
+    dropdown, slider = w.controls["layer"], w.controls["filter"]
+    before = w.readout.value
     dropdown.value = "conv2"
-    assert slider.max == 63 and "conv2: 64 filters of 32×5×5" in w.children[1].value
+    assert slider.max == 63 and "conv2: 64 filters of 32×5×5" in w.readout.value
     slider.value = 5
-    assert "filter 5" in w.children[1].value and w.children[1].value != before
+    assert "filter 5" in w.readout.value and w.readout.value != before
 
 
 def test_filter_smoothness_known_values():

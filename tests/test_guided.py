@@ -6,12 +6,12 @@ from torch import nn
 
 from lecturelib.guided import (
     backprop_view,
-    backprop_widget,
     compute_backprop_views,
     without_relus,
 )
 from lecturelib.hooks import hook_count
 from lecturelib.models import LeNet
+from lecturelib.widgets.guided import backprop_widget
 
 W1 = torch.tensor([[1.0, -1.0], [-1.0, 2.0], [1.0, 3.0]])
 
@@ -223,7 +223,8 @@ def test_widgets_readouts_follow_the_controls():
     w = backprop_widget(
         model, x[:2], x[:2], names=["a", "b"], layers={"output": None, "conv2": "conv2"}
     )
-    _pick, rule, layer, channel, readout = w.children[:5]
+    rule, layer, channel = (w.controls[k] for k in ("rule", "layer", "channel"))
+    readout = w.readout
     assert readout.value.startswith("a, guided: output class")
     assert layer.index == 0 and layer.value == "output"  # a visible selection
     rule.value = "deconv"

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from lecturelib import hidden_units as hu
 from lecturelib.models import MLP2D
+from lecturelib.widgets.hidden_units import hidden_units_widget
 
 BOX = (-1.0, 1.0, -1.0, 1.0)
 
@@ -201,9 +202,8 @@ def test_widget_slider_changes_readout_without_retraining(run, monkeypatch):
 
     monkeypatch.setattr(hu, "train_with_snapshots", forbidden)
     monkeypatch.setattr(hu, "compute_snapshots", forbidden)
-    w = hu.hidden_units_widget(snaps, x, y, iteration=1, resolution=10)
-    _play, slider, jump = w.children[0].children
-    readout = w.children[1]
+    w = hidden_units_widget(snaps, x, y, iteration=1, resolution=10)
+    slider, jump, readout = w.controls["iteration"], w.controls["jump"], w.readout
     before = readout.value
     assert "iteration 1<" in before and f"{snaps.accuracy[0].item():.1%}" in before
     slider.value = 4999
@@ -219,7 +219,7 @@ def test_bad_input_names_the_argument(run):
     with pytest.raises(ValueError, match="iteration"):
         hu.plot_hidden_units(snaps, x, y, iteration=0)
     with pytest.raises(ValueError, match="iteration"):
-        hu.hidden_units_widget(snaps, x, y, iteration=5001)
+        hidden_units_widget(snaps, x, y, iteration=5001)
     with pytest.raises(ValueError, match=r"x must .*\(N, 2\)"):
         hu.plot_hidden_units(snaps, torch.zeros(10, 3), y[:10])
     with pytest.raises(ValueError, match="y must"):

@@ -276,7 +276,8 @@ def test_model_state_is_restored(method):
 def test_plot_and_widget():
     from matplotlib.figure import Figure
 
-    from lecturelib.occlusion import occlusion_widget, plot_occlusion
+    from lecturelib.occlusion import plot_occlusion
+    from lecturelib.widgets.occlusion import occlusion_widget
 
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)
     heat = occlusion_sensitivity(net, x, 1, size=8, stride=4, progress=False)[0]
@@ -285,11 +286,11 @@ def test_plot_and_widget():
     )
     assert isinstance(fig, Figure) and len(fig.axes) == 4
     w = occlusion_widget(net, x, 1, image01=torch.rand(3, 24, 24), size=8, stride=4)
-    size_slider, stride_slider = w.children[0].children
-    text = w.children[1].value
+    size_slider, stride_slider = w.controls["size"], w.controls["stride"]
+    text = w.readout.value
     assert "5×5 map" in text
     stride_slider.value = 8
-    assert w.children[1].value != text and "3×3 map" in w.children[1].value
+    assert w.readout.value != text and "3×3 map" in w.readout.value
     assert size_slider.max == 24
 
 

@@ -10,9 +10,9 @@ from lecturelib.saliency import (
     compute_heatmap,
     plot_saliency,
     saliency,
-    saliency_widget,
     smoothgrad,
 )
+from lecturelib.widgets.saliency import saliency_widget
 
 
 def linear_model() -> nn.Sequential:
@@ -190,7 +190,8 @@ def test_plot_and_widget_readout_follow_the_sliders():
     )
     assert isinstance(fig, Figure) and len(fig.axes) == 4
     w = saliency_widget(model, x, x.sigmoid(), names=["a", "b"], n=2)
-    pick, sigma, n, readout = w.children[:4]
+    pick, sigma, n = (w.controls[k] for k in ("image", "sigma", "n"))
+    readout = w.readout
     before = readout.value
     assert "σ = 0.25·Δ, n = 2" in before
     sigma.value = 0.5

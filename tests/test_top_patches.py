@@ -12,8 +12,8 @@ from lecturelib.top_patches import (
     compute_top_patches,
     plot_top_patches,
     receptive_field_boxes,
-    top_patches_widget,
 )
+from lecturelib.widgets.guided import top_patches_widget
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_widget_readout_follows_the_channel_slider():
     model = LeNet()
     x = torch.rand(12, 1, 28, 28)
     w = top_patches_widget(model, x, "conv2", k=3)
-    slider, readout = w.children[:2]
+    slider, readout = w.controls["channel"], w.readout
     assert readout.value.startswith("conv2, channel 0:")
     slider.value = 4
     assert readout.value.startswith("conv2, channel 4:")

@@ -16,13 +16,8 @@ from lecturelib.cache import cache_stats, cache_watch, cached, clear_cache, keya
 from lecturelib.data import load_mnist
 from lecturelib.hooks import hook_count
 from lecturelib.models import load_lenet
-from lecturelib.precompute import (
-    _SWEEPABLE,
-    attach_sweep,
-    main,
-    precompute_notebooks,
-    sweep,
-)
+from lecturelib.precompute import main, precompute_notebooks
+from lecturelib.widgets.panel import _SWEEPABLE, Panel
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -69,15 +64,15 @@ def _revisit(control, a, b, readout):
 
 
 def test_occlusion_widget_revisit_sweep_and_new_kernel():
-    from lecturelib.occlusion import occlusion_widget
+    from lecturelib.widgets.occlusion import occlusion_widget
 
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)
     image01 = torch.rand(3, 24, 24)
     w = occlusion_widget(net, x, 1, image01=image01, size=8, stride=4)
-    size_s, stride_s = w.children[0].children
-    assert "computed in" in w.children[1].value
-    _, misses = _revisit(size_s, 12, 8, lambda: w.children[1].value)
-    assert misses == 0 and "from the cache" in w.children[1].value
+    size_s, stride_s = w.controls["size"], w.controls["stride"]
+    assert "computed in" in w.readout.value
+    _, misses = _revisit(size_s, 12, 8, lambda: w.readout.value)
+    assert misses == 0 and "from the cache" in w.readout.value
     assert w in _SWEEPABLE and [len(v) for _, v in w.sweep_plan] == [10, 4]
 
     visited = w.sweep(progress=False)  # sizes and strides above 24 are skipped
@@ -94,7 +89,7 @@ def test_occlusion_widget_revisit_sweep_and_new_kernel():
     stats = cache_stats()
     w2 = occlusion_widget(net, x, 1, image01=image01, size=16, stride=4)
     assert cache_stats()["disk_hits"] == stats["disk_hits"] + 1
-    assert "from the cache" in w2.children[1].value
+    assert "from the cache" in w2.readout.value
 
     with torch.no_grad():
         net[0].weight.add_(0.1)  # other weights: computed again
@@ -140,13 +135,13 @@ def test_cached_map_equals_the_direct_computation():
 
 
 def test_saliency_widget_sigma_revisit():
-    from lecturelib.saliency import saliency_widget
+    from lecturelib.widgets.saliency import saliency_widget
 
     net, x = small_cnn(), torch.randn(2, 3, 16, 16)
     w = saliency_widget(net, x, torch.rand(2, 3, 16, 16), names=["a", "b"], n=4)
-    sigma = w.children[1]
-    _, misses = _revisit(sigma, 0.5, 0.25, lambda: w.children[3].value)
-    assert misses == 0 and "from the cache" in w.children[3].value
+    sigma = w.controls["sigma"]
+    _, misses = _revisit(sigma, 0.5, 0.25, lambda: w.readout.value)
+    assert misses == 0 and "from the cache" in w.readout.value
     before = _misses()
     sigma.value = 0.30000000000000004  # what a slider may send: the same key as 0.3
     sigma.value = 0.3
@@ -156,19 +151,19 @@ def test_saliency_widget_sigma_revisit():
 
 def test_embedding_widget_uses_the_disk_between_sessions():
     from lecturelib.embeddings import EmbeddingCache
-    from lecturelib.embeddings_plots import embedding_widget
+    from lecturelib.widgets.embeddings import embedding_widget
 
     g = torch.Generator().manual_seed(0)
     feats = {"a": torch.randn(60, 8, generator=g), "b": torch.randn(60, 5, generator=g)}
     labels = torch.arange(60) % 3
     first = EmbeddingCache(feats, labels, k=5, pca_dims=4)
     w = embedding_widget(first, perplexities=(5, 10))
-    layer = w.children[0].children[0]
-    assert "computed in" in w.children[1].value
+    layer = w.controls["layer"]
+    assert "computed in" in w.readout.value
     layer.value = "a"
     assert first.runs == 2
     layer.value = "b"  # seen: no new t-SNE run
-    assert first.runs == 2 and "from the cache; 2 t-SNE runs" in w.children[1].value
+    assert first.runs == 2 and "from the cache; 2 t-SNE runs" in w.readout.value
     clear_cache(memory_only=True)
     second = EmbeddingCache(feats, labels, k=5, pca_dims=4)  # a new kernel
     r = second.get("a", 5)
@@ -199,8 +194,7 @@ def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
 
 
 def test_guided_and_top_patch_widgets_revisit():
-    from lecturelib.guided import backprop_widget
-    from lecturelib.top_patches import top_patches_widget
+    from lecturelib.widgets.guided import backprop_widget, top_patches_widget
 
     lenet = load_lenet()
     images, _ = load_mnist("test")
@@ -212,33 +206,36 @@ def test_guided_and_top_patch_widgets_revisit():
         names=["a", "b"],
         layers={"output": None, "conv2": "conv2"},
     )
-    _pick, rule, layer, channel = w.children[:4]
+    rule, layer, channel = (w.controls[k] for k in ("rule", "layer", "channel"))
     layer.value = "conv2"
-    _, misses = _revisit(channel, 3, 5, lambda: w.children[4].value)
-    assert misses == 0 and "from the cache" in w.children[4].value
-    _, misses = _revisit(rule, "deconv", "guided", lambda: w.children[4].value)
-    assert misses == 0 and "from the cache" in w.children[4].value
+    _, misses = _revisit(channel, 3, 5, lambda: w.readout.value)
+    assert misses == 0 and "from the cache" in w.readout.value
+    _, misses = _revisit(rule, "deconv", "guided", lambda: w.readout.value)
+    assert misses == 0 and "from the cache" in w.readout.value
 
     t = top_patches_widget(lenet, images, "conv2", channel=1, k=4)
-    assert "computed in" in t.children[1].value
-    _, misses = _revisit(t.children[0], 2, 1, lambda: t.children[1].value)
-    assert misses == 0 and "from the cache" in t.children[1].value
+    assert "computed in" in t.readout.value
+    _, misses = _revisit(t.controls["channel"], 2, 1, lambda: t.readout.value)
+    assert misses == 0 and "from the cache" in t.readout.value
     assert hook_count(lenet) == 0
 
 
 def test_input_widgets_revisit_and_say_cached():
-    from lecturelib.input_widgets import attack_widget, fooling_widget, maximize_widget
+    from lecturelib.widgets.adversarial import attack_widget, fooling_widget
+    from lecturelib.widgets.maximize import maximize_widget
 
     lenet = load_lenet()
     images, _ = load_mnist("test")
     m = maximize_widget(lenet, {"digit 3": 3, "digit 7": 7}, classes=DIGITS, steps=5)
-    _, misses = _revisit(m.controls[0], "digit 7", "digit 3", lambda: m.readout.value)
+    _, misses = _revisit(
+        m.controls["objective"], "digit 7", "digit 3", lambda: m.readout.value
+    )
     assert misses == 0 and "from the cache" in m.readout.value
     a = attack_widget(lenet, images[:2], ["a", "b"], DIGITS, steps=3)
-    _, misses = _revisit(a.controls[3], "margin", "ce", lambda: a.readout.value)
+    _, misses = _revisit(a.controls["loss"], "margin", "ce", lambda: a.readout.value)
     assert misses == 0 and "from the cache" in a.readout.value
     f = fooling_widget(lenet, DIGITS, targets=range(3), population=8, generations=2)
-    _, misses = _revisit(f.controls[0], 2, 1, lambda: f.readout.value)
+    _, misses = _revisit(f.controls["class"], 2, 1, lambda: f.readout.value)
     assert misses == 0 and "from the cache" in f.readout.value
     # a lambda cannot be keyed: the widget still works, computing each time
     g = fooling_widget(
@@ -250,7 +247,7 @@ def test_input_widgets_revisit_and_say_cached():
         to_input=lambda t: t,
     )
     before = _misses()
-    g.controls[0].value = 1
+    g.controls["class"].value = 1
     assert "p(<b>1</b>)" in g.readout.value and _misses() == before
 
 
@@ -272,12 +269,18 @@ def test_sweep_restores_controls_and_skips_impossible_values():
     d = W.Dropdown(options=[("one", 1), ("two", 2)], value=1)
     s.observe(lambda ch: seen.append(("s", ch["new"])), names="value")
     d.observe(lambda ch: seen.append(("d", ch["new"])), names="value")
-    box = attach_sweep(W.VBox([s, d]), [(s, [0, 3, 9, 5, 0]), (d, [2, 7])])
-    assert sweep(box, progress=False) == 4  # 9 and 7 skipped, 0 once
+    drawn = []
+
+    def compute(v, progress):
+        drawn.append((v["s"], v["d"]))
+        return None, f"{v}"
+
+    box = Panel({"s": s, "d": d}, compute, sweep={"s": [0, 3, 9, 5, 0], "d": [2, 7]})
+    assert box in _SWEEPABLE and box.sweep(progress=False) == 4  # 9, 7 skipped, 0 once
     assert (s.value, d.value) == (3, 1)
     assert seen == [("s", 0), ("s", 3), ("s", 5), ("s", 3), ("d", 2), ("d", 1)]
-    with pytest.raises(TypeError, match="no sweep plan"):
-        sweep(W.VBox([]), progress=False)
+    assert drawn == [(3, 1), (0, 1), (3, 1), (5, 1), (3, 1), (3, 2), (3, 1)]
+    assert Panel({"s": s}, compute).sweep(progress=False) == 0  # no plan: nothing
 
 
 def test_precompute_cli_lists_and_rejects_unknown_notebooks(capsys):
@@ -300,7 +303,7 @@ def test_precompute_runs_a_notebook_and_its_sweep(tmp_path, monkeypatch):
     nb.cells = [
         nbformat.v4.new_code_cell(
             "import torch\nfrom torch import nn\n"
-            "from lecturelib.occlusion import occlusion_widget\n"
+            "from lecturelib.widgets.occlusion import occlusion_widget\n"
             "torch.manual_seed(0)\n"
             "net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1),"
             " nn.Flatten(), nn.Linear(4, 2)).eval()\n"

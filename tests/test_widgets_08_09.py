@@ -3,8 +3,9 @@ import torch
 
 from lecturelib.data import load_mnist
 from lecturelib.hooks import hook_count
-from lecturelib.input_widgets import attack_widget, fooling_widget, maximize_widget
 from lecturelib.models import load_lenet
+from lecturelib.widgets.adversarial import attack_widget, fooling_widget
+from lecturelib.widgets.maximize import maximize_widget
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -18,9 +19,9 @@ def test_maximize_widget_readout_follows_the_choice(lenet):
     choices = {"digit 3": 3, "digit 7": 7, "conv2 channel 1": ("conv2", 1)}
     w = maximize_widget(lenet, choices, classes=DIGITS, size=28, steps=40)
     assert "predicts <b>3</b>" in w.readout.value
-    w.controls[0].value = "digit 7"
+    w.controls["objective"].value = "digit 7"
     assert "predicts <b>7</b>" in w.readout.value
-    w.controls[0].value = "conv2 channel 1"
+    w.controls["objective"].value = "conv2 channel 1"
     assert "conv2[1]" in w.readout.value
     assert hook_count(lenet) == 0
 
@@ -29,13 +30,13 @@ def test_attack_widget_readout_changes_with_the_loss(lenet):
     images, _labels = load_mnist("test")
     w = attack_widget(lenet, images[:3], ["a", "b", "c"], DIGITS)
     ce = w.readout.value
-    w.controls[3].value = "margin"
+    w.controls["loss"].value = "margin"
     assert w.readout.value != ce and "first change at step" in w.readout.value
 
 
 def test_fooling_widget_readout_changes_with_the_target(lenet):
     w = fooling_widget(lenet, DIGITS, targets=range(10), population=8, generations=3)
     first = w.readout.value
-    w.controls[0].value = 5
+    w.controls["class"].value = 5
     assert w.readout.value != first and "p(<b>5</b>)" in w.readout.value
     assert torch.is_grad_enabled()

@@ -1,0 +1,31 @@
+"""The workbook's widgets: one panel helper and one module per notebook.
+
+Every widget is a :class:`~lecturelib.widgets.panel.Panel`: ``.controls`` (by name),
+``.readout`` (the text line) and ``.output`` (the figure area). Notebooks import the
+widget from the module named after their section, e.g.
+``from lecturelib.widgets.occlusion import occlusion_widget``.
+"""
+
+from .panel import Panel, sweep_all
+
+__all__ = ["Panel", "sweep_all", "sweep_plans"]
+
+_MODULES = {
+    "01": "hidden_units",
+    "02": "filters",
+    "03": "activations",
+    "04": "embeddings",
+    "05": "occlusion",
+    "06": "saliency",
+    "07": "guided",
+    "08": "maximize",
+    "09": "adversarial",
+    "10": "dilation",
+}
+
+
+def sweep_plans() -> dict[str, str]:
+    """Notebook number → what ``make precompute`` sweeps there (each module's PLAN)."""
+    from importlib import import_module
+
+    return {nb: import_module(f"{__name__}.{m}").PLAN for nb, m in _MODULES.items()}

@@ -1,0 +1,132 @@
+"""Notebook 09's widgets: a gradient attack on one image, and an evolved fooling image."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as W
+import torch
+from torch import nn
+
+from ..adversarial import (
+    adversarial_attack,
+    first_change,
+    plot_attack,
+    relative_perturbation,
+)
+from ..cache import cached, keyable
+from ..device import make_generator
+from ..fooling import fooling_search
+from ..plot import plot_optimized
+from .panel import Panel, forward_seconds
+
+STEPS = [1, 5, 10, 15, 25, 50]
+PLAN = f"image drop-down, steps {STEPS}, loss; fooling class"
+
+
+def attack_widget(
+    model: nn.Module,
+    images: torch.Tensor,
+    names: Sequence[str],
+    classes: Sequence[str],
+    *,
+    to_image=None,
+    steps: int = 15,
+    lr: float = 0.1,
+) -> Panel:
+    """Image, steps, step size and loss (ce/margin) controls; the attack's result.
+
+    Returns:
+        a :class:`Panel` with controls ``"image"``, ``"steps"``, ``"lr"`` and
+        ``"loss"``; the readout gives the label change and the perturbation's size.
+    """
+    controls = {
+        "image": W.Dropdown(options=[(str(n), i) for i, n in enumerate(names)],
+                            description="image"),
+        "steps": W.IntSlider(value=steps, min=1, max=100, description="steps",
+                             continuous_update=False),
+        "lr": W.FloatLogSlider(value=lr, base=10, min=-3, max=1, description="lr",
+                               continuous_update=False),
+        "loss": W.ToggleButtons(options=["ce", "margin"], description="loss"),
+    }  # fmt: skip
+
+    def compute(v: dict, progress: bool):
+        x = images[v["image"] : v["image"] + 1]
+        adv, hist = cached(
+            adversarial_attack, model, x, steps=v["steps"], lr=round(v["lr"], 6),
+            loss=v["loss"], progress=progress, cache_ignore=("progress",),
+        )  # fmt: skip
+        rel = 100 * relative_perturbation(x, adv)[0]
+        k = int(first_change(hist)[0])
+        a, b = classes[int(hist[0, 0])], classes[int(hist[-1, 0])]
+        fig = plot_attack(x, adv, titles=[a], adversarial_titles=[b], to_image=to_image)
+        when = f"first change at step {k}" if k > 0 else "no label change"
+        return fig, f"{a} → <b>{b}</b> ({when}); ‖x−x̌‖/‖x‖ = {rel:.3f}%"
+
+    sweep = {"image": range(len(images)), "steps": STEPS, "loss": ["ce", "margin"]}
+    # the browser test's main control: the step size changes every attack, while more
+    # steps change nothing once the cross-entropy saturates or the margin is crossed
+    return Panel(
+        controls,
+        compute,
+        cost=lambda v: v["steps"],
+        unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
+        sweep=sweep,
+        main="lr",
+    )
+
+
+def fooling_widget(
+    model: nn.Module,
+    classes: Sequence[str],
+    *,
+    targets: Sequence[int],
+    shape=(1, 28, 28),
+    to_input=None,
+    population: int = 32,
+    generations: int = 50,
+    seed: int = 0,
+) -> Panel:
+    """Target class, population and generations controls; evolve a fooling image.
+
+    Returns:
+        a :class:`Panel` with controls ``"class"``, ``"population"`` and
+        ``"generations"``; the readout gives the target's probability, before → after.
+    """
+    controls = {
+        "class": W.Dropdown(options=[(classes[t], t) for t in targets],
+                            description="class"),
+        # more than the 4 elite images kept each generation
+        "population": W.IntSlider(value=population, min=8, max=256,
+                                  description="population", continuous_update=False),
+        "generations": W.IntSlider(value=generations, min=1, max=1000,
+                                   description="generations", continuous_update=False),
+    }  # fmt: skip
+
+    def compute(v: dict, progress: bool):
+        settings = {"shape": shape, "population": v["population"],
+                    "generations": v["generations"], "to_input": to_input,
+                    "generator": make_generator(seed), "progress": progress}  # fmt: skip
+        if keyable(to_input):  # a setting seen before: from the disk cache
+            ignore = ("batch_size", "progress")
+            best, hist = cached(
+                fooling_search, model, v["class"], **settings, cache_ignore=ignore
+            )
+        else:  # a lambda cannot be keyed: computed each time
+            best, hist = fooling_search(model, v["class"], **settings)
+        name = classes[v["class"]]
+        fig = plot_optimized(best, hist, title=f"{name}: p = {hist[-1]:.3f}",
+                             ylabel=f"best p({name})", normalize=False)  # fmt: skip
+        return fig, f"p(<b>{name}</b>) = {hist[0]:.3f} → <b>{hist[-1]:.3f}</b>"
+
+    def one_image() -> float:
+        x = torch.rand(1, *shape, device=next(model.parameters()).device)
+        return forward_seconds(model, x if to_input is None else to_input(x))
+
+    return Panel(
+        controls,
+        compute,
+        cost=lambda v: v["population"] * v["generations"],  # images scored
+        unit_seconds=one_image,
+        sweep={"class": list(targets)},
+    )

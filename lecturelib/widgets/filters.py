@@ -1,0 +1,42 @@
+"""Notebook 02's widget: a layer menu and a filter slider over a model's convolutions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as W
+from torch import nn
+
+from ..filters import conv_layers, describe_filter, plot_filter_choice, resolve_conv
+from .panel import Panel
+
+PLAN = "no sweep needed: filters are read from the weights"
+
+
+def filters_widget(
+    model: nn.Module, *, layers: Sequence[str] | None = None, max_shown: int = 32
+) -> Panel:
+    """A layer chooser and a filter-index slider over ``model``'s convolutions.
+
+    Returns:
+        a :class:`Panel` with controls ``"layer"`` and ``"filter"``; the figure shows
+        the layer's first ``max_shown`` filters and the chosen filter per input channel.
+    """
+    names = list(layers) if layers is not None else conv_layers(model)
+    for name in names:
+        resolve_conv(model, name)
+    controls = {
+        "layer": W.Dropdown(options=names, value=names[0], description="layer"),
+        "filter": W.IntSlider(
+            value=0, min=0, max=0, description="filter", continuous_update=False
+        ),
+    }
+
+    def adjust(c: dict) -> None:  # the slider covers the chosen layer's filters
+        c["filter"].max = resolve_conv(model, c["layer"].value)[1].weight.shape[0] - 1
+
+    def compute(v: dict, progress: bool):
+        fig = plot_filter_choice(model, v["layer"], v["filter"], max_shown=max_shown)
+        return fig, describe_filter(model, v["layer"], v["filter"])
+
+    return Panel(controls, compute, adjust=adjust)

@@ -1,0 +1,112 @@
+"""Notebook 07's widgets: guided back-propagation of one unit, and the top patches."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+
+from ..cache import cached
+from ..guided import backprop_unit, plot_backprop_views, unit_text
+from ..hooks import RULES, preserved_state, record_activations
+from ..top_patches import (
+    compute_layer_activations,
+    compute_top_patches,
+    plot_top_patches,
+)
+from .panel import Panel
+
+PLAN = "image, rule, layer and channel (−1…15) controls; every top-patch channel"
+
+
+def backprop_widget(
+    model, images, images01, *, names, layers: dict, classes=None
+) -> Panel:
+    """Image, rule, layer and channel controls; shows the image and its back-projection.
+
+    Args:
+        images: (N, C, H, W) model inputs; ``images01`` the same in [0, 1] for display.
+        names: one label per image. layers: label → layer name (None for the output).
+        classes: output class names, for the readout.
+    Returns:
+        a :class:`Panel` with controls ``"image"``, ``"rule"``, ``"layer"`` and
+        ``"channel"``; channel −1 is the maximally responding unit of the whole
+        layer. The readout names the unit.
+    """
+    inner = [n for n in layers.values() if n]
+    with (
+        torch.no_grad(),
+        preserved_state(model),
+        record_activations(model, inner) as rec,
+    ):
+        model(images[:1])
+    shapes = {n: tuple(rec[n].shape[1:]) for n in inner}
+    controls = {
+        "image": W.Dropdown(options=list(zip(names, range(len(names)))),
+                            description="image"),
+        "rule": W.ToggleButtons(options=list(RULES), value="guided", description="rule"),
+        # values are the labels (a None value would read as "no selection")
+        "layer": W.Dropdown(options=list(layers), description="layer"),
+        "channel": W.IntSlider(value=-1, min=-1, max=0, description="channel",
+                               continuous_update=False),
+    }  # fmt: skip
+
+    def adjust(c: dict) -> None:  # the channels of the chosen layer
+        name = layers[c["layer"].value]
+        c["channel"].max = shapes[name][0] - 1 if name else -1
+
+    def compute(v: dict, progress: bool):
+        name, i, rule = layers[v["layer"]], v["image"], v["rule"]
+        c = None if v["channel"] < 0 or not name else v["channel"]
+        grad, units, values = cached(
+            backprop_unit, model, images[i : i + 1], rule, name, c
+        )
+        unit = unit_text(shapes[name] if name else None, int(units[0]), classes)
+        text = (
+            f"{names[i]}, {rule}: {name or 'output'} {unit}, "
+            f"response {float(values[0]):.3g}"
+        )
+        views = {rule: grad}
+        return plot_backprop_views(images01[i : i + 1], views, titles=[names[i]]), text
+
+    sweep = {"image": range(len(names)), "rule": list(RULES), "layer": list(layers),
+             "channel": range(-1, 16)}  # fmt: skip
+    return Panel(controls, compute, adjust=adjust, sweep=sweep)
+
+
+def top_patches_widget(
+    model,
+    images,
+    layer: str,
+    *,
+    channel: int = 0,
+    display=None,
+    rule: str = "deconv",
+    **kw,
+) -> Panel:
+    """Channel slider over Zeiler & Fergus's top patches of ``layer``.
+
+    The layer's activations on ``images`` are computed once (or given as
+    ``activations=``); each slider move costs the k back-projections. ``kw`` goes to
+    :func:`compute_top_patches`.
+    Returns a :class:`Panel` with the control ``"channel"``; the readout lists the
+    images.
+    """
+    acts = kw.pop("activations", None)
+    if acts is None:
+        acts = compute_layer_activations(model, images, layer)
+    slider = W.IntSlider(value=channel, min=0, max=acts.shape[1] - 1,
+                         description="channel", continuous_update=False)  # fmt: skip
+
+    def compute(v: dict, progress: bool):
+        # ``activations`` follow from the model, the images and the layer: not keyed
+        top = cached(
+            compute_top_patches, model, images, layer, v["channel"], rule=rule,
+            activations=acts, cache_ignore=("activations", "batch_size"), **kw,
+        )  # fmt: skip
+        text = (
+            f"{top.layer}, channel {top.channel}: images {top.indices.tolist()}, "
+            f"activations {float(top.values[0]):.3g} … {float(top.values[-1]):.3g}"
+        )
+        return plot_top_patches(top, display=display), text
+
+    return Panel({"channel": slider}, compute, sweep={"channel": range(acts.shape[1])})

@@ -1,0 +1,78 @@
+"""Notebook 05's widget: mask-size and stride sliders over occlusion sensitivity."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+from torch import Tensor, nn
+
+from ..cache import cached
+from ..occlusion import (
+    map_shape,
+    most_sensitive_square,
+    occlusion_sensitivity,
+    plot_occlusion,
+)
+from .panel import Panel, forward_seconds
+
+SIZES = [*range(8, 65, 8), 96, 128]
+STRIDES = [4, 8, 16, 32]
+PLAN = f"mask size {SIZES} and stride {STRIDES}"
+
+
+def occlusion_widget(
+    model: nn.Module,
+    image: Tensor,
+    target: int,
+    *,
+    image01: Tensor,
+    size: int = 32,
+    stride: int = 16,
+    method: str = "auto",
+    name: str = "model",
+) -> Panel:
+    """Mask-size and stride sliders over :func:`occlusion_sensitivity` (notebook 05).
+
+    Args:
+        image: (1, C, H, W) model input; ``image01`` (3, H, W) the same in [0, 1].
+        target: the class whose score is watched.
+    Returns:
+        a :class:`Panel` with controls ``"size"`` and ``"stride"``; the readout gives
+        the map's shape, whether it was computed or cached, and the largest drop.
+        A setting with many masks (stride 1: one per pixel) is announced first.
+    """
+    height, width = image.shape[-2:]
+    controls = {
+        "size": W.IntSlider(size, min=4, max=min(height, width), step=4,
+                            description="mask size", continuous_update=False),
+        "stride": W.IntSlider(stride, min=1, max=min(64, max(height, width)),
+                              description="stride", continuous_update=False),
+    }  # fmt: skip
+
+    def masks(v: dict) -> int:
+        rows, cols = map_shape(height, width, v["size"], v["stride"])
+        return max(rows, 0) * max(cols, 0)
+
+    def compute(v: dict, progress: bool):
+        size, stride = v["size"], v["stride"]
+        heat = cached(
+            occlusion_sensitivity, model, image, target, size=size, stride=stride,
+            method=method, progress=progress, cache_ignore=("batch_size", "progress"),
+        )[0]  # fmt: skip
+        y, x = most_sensitive_square(heat, size, stride)
+        text = html.escape(
+            f"mask {size}×{size}, stride {stride}: {heat.shape[0]}×{heat.shape[1]} "
+            f"map; largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})"
+        )
+        fig = plot_occlusion(image01, {name: heat}, size=size, stride=stride)
+        return fig, text
+
+    return Panel(
+        controls,
+        compute,
+        cost=masks,  # about one forward pass per mask (less with the incremental engine)
+        unit_seconds=lambda: forward_seconds(model, image),
+        sweep={"size": SIZES, "stride": STRIDES},
+        main="stride",
+    )

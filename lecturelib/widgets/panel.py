@@ -1,0 +1,330 @@
+"""The one panel behind every widget: named controls, a compute function, a readout.
+
+``Panel(controls, compute)`` lays out the controls, a text readout (``.readout``), a
+"compute" button and a figure area (``.output``). Each control move calls
+``compute(values, progress)`` (``values``: the controls' values by name) which returns
+``(figures, readout_html)``. Around that call the panel
+
+- estimates the cost first (``cost(values)`` work units × the measured seconds per
+  unit of the previous computations, or ``unit_seconds()`` before there are any);
+  above :data:`BUDGET_S` seconds a setting the result cache does not hold is not
+  started on a move in the page: the readout shows the estimate and the "compute"
+  button appears (a notebook cell that sets a value, and the widget's first
+  drawing, always compute);
+- runs the computation inside ``.output``, so a progress bar (tqdm.auto) shows there;
+- shows an exception's type and message in ``.output`` (the readout says it failed)
+  and a kernel interrupt (the stop button) as "stopped"; the next move works again;
+- says whether the result came from the cache (:func:`lecturelib.cache.cache_watch`).
+
+``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`).
+Tests drive a panel by name: ``w.controls["stride"].value = 8``, then read
+``w.readout.value``, ``w.state`` and ``w.output.outputs``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import os
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+from ..cache import NotCached, cache_only, cache_watch
+
+__all__ = ["BUDGET_S", "Panel", "forward_seconds", "sweep_all"]
+
+#: Seconds a control move may start without asking; above, a "compute" button.
+BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_BUDGET", "10"))
+PROGRESS_S = 2.0  # expected seconds above which the compute function shows a bar
+_SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
+
+
+def _png(fig: Figure) -> dict:
+    """A figure as a Jupyter display_data output (PNG, as the inline backend shows it)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)  # a no-op for figures that pyplot does not manage
+    data = {
+        "image/png": base64.b64encode(buf.getvalue()).decode(),
+        "text/plain": "<Figure>",
+    }
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def _html(text: str, body: str) -> dict:
+    data = {"text/plain": text, "text/html": body}
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _allowed(control, value) -> bool:
+    """Whether ``control`` (slider, drop-down, toggle buttons) can take ``value`` now."""
+    options = getattr(control, "options", None)
+    if options is not None:  # drop-downs, selection sliders: values (or labels)
+        return value in [o[1] if isinstance(o, tuple) else o for o in options]
+    low, high = getattr(control, "min", None), getattr(control, "max", None)
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _kernel():
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None)
+
+
+def _from_code() -> bool:
+    """True when a notebook cell (not a move in the page) changed the control."""
+    kernel = _kernel()
+    if kernel is None or not hasattr(kernel, "get_parent"):
+        return False
+    return kernel.get_parent().get("header", {}).get("msg_type") == "execute_request"
+
+
+def _show(output: W.Output, *outputs: dict) -> None:
+    """Replace what ``output`` shows. Sent as two changes: the page may have synced
+    other contents back (captured progress bars), so the last one always arrives."""
+    output.outputs = ()
+    output.outputs = outputs
+
+
+def forward_seconds(model, x, *, backward: bool = False) -> float:
+    """Seconds of one forward (and backward) pass of ``model`` on ``x``: a cost prior."""
+    import torch
+
+    from ..hooks import preserved_state
+
+    def once():
+        if backward:
+            model(x.detach().clone().requires_grad_(True)).sum().backward()
+        else:
+            with torch.no_grad():
+                model(x)
+
+    with preserved_state(model):
+        once()  # the first call pays one-time costs (allocations, kernels)
+        start = time.perf_counter()
+        once()
+        return time.perf_counter() - start
+
+
+class Panel(W.VBox):
+    """Controls + compute → readout and figure, with errors, estimates and progress.
+
+    Args:
+        controls: name → ipywidgets control (``.controls``, in this order on screen).
+        compute: ``(values, progress) -> (figure(s) or None, readout HTML)``.
+        cost: ``values -> work units`` (e.g. masks, steps); None: always cheap.
+        unit_seconds: ``() -> seconds per unit`` before a computation was measured.
+        adjust: ``controls -> None``, run before each redraw to update dependent
+            ranges (a slider's max); the moves it causes do not redraw again.
+        sweep: control name → the values ``make precompute`` visits.
+        main: the control the browser test moves (a CSS class).
+        passive: controls shown and named but not redrawing (a play button or a
+            menu that moves another control).
+        say_cache: append "(computed in … s)" / "(from the cache)" to the readout.
+    """
+
+    def __init__(
+        self,
+        controls: Mapping[str, W.Widget],
+        compute: Callable[[dict, bool], tuple[Any, str]],
+        *,
+        cost: Callable[[dict], float] | None = None,
+        unit_seconds: Callable[[], float] | None = None,
+        adjust: Callable[[dict], None] | None = None,
+        sweep: Mapping[str, Iterable[Any]] | None = None,
+        main: str | None = None,
+        say_cache: bool = True,
+        passive: Iterable[str] = (),
+        draw: bool = True,
+    ):
+        self.controls = dict(controls)
+        self.readout = W.HTML()
+        self.output = W.Output()
+        self.button = W.Button(description="compute", button_style="warning")
+        self.button.layout.display = "none"
+        self.state = "new"  # drawn, estimate, computing, failed, stopped
+        self.estimate: float | None = None
+        self._compute, self._cost, self._adjust = compute, cost, adjust
+        self._unit_seconds, self._rate = unit_seconds, None
+        self._say_cache, self._busy, self._forced = say_cache, False, False
+        for name, control in self.controls.items():
+            control.add_class("lecturelib-control")
+            control.add_class(f"lecturelib-control-{name}")
+            if name == main:
+                control.add_class("lecturelib-main")
+        self.readout.add_class("lecturelib-readout")
+        self.button.add_class("lecturelib-compute")
+        self.output.add_class("lecturelib-output")
+        row = W.HBox(
+            list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")
+        )
+        super().__init__([row, W.HBox([self.readout, self.button]), self.output])
+        self.button.on_click(lambda _: self.refresh(force=True))
+        for name, control in self.controls.items():
+            if name not in passive:
+                control.observe(self._moved, names="value")
+        self.sweep_plan = [
+            (self.controls[name], list(dict.fromkeys(values)))
+            for name, values in (sweep or {}).items()
+        ]
+        if self.sweep_plan:
+            _SWEEPABLE.add(self)
+        if draw:
+            self.refresh(force=True)  # the notebook's own setting: always drawn
+
+    def _moved(self, _change=None) -> None:
+        if not self._busy:  # a cell that sets a value asked for it: no budget
+            self.refresh(force=self._forced or _from_code())
+
+    def values(self) -> dict:
+        """The controls' current values, by name."""
+        return {name: c.value for name, c in self.controls.items()}
+
+    def _estimate(self, values: dict) -> float | None:
+        if self._cost is None:
+            return None
+        units = float(self._cost(values))
+        if self._rate is None and self._unit_seconds is not None:
+            self._rate = float(self._unit_seconds())
+        return None if self._rate is None else units * self._rate
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Redraw for the current values (``force``: even above the budget)."""
+        self._busy = True
+        try:
+            try:
+                if self._adjust is not None:
+                    self._adjust(self.controls)
+                values = self.values()
+                self.estimate = estimate = self._estimate(values)
+            except Exception as err:  # noqa: BLE001 - shown in the widget
+                self._failed(err)
+                return
+            if force or estimate is None or estimate <= BUDGET_S:
+                self._run(values, estimate)
+            else:
+                try:
+                    with cache_only():  # stored already? then it costs nothing
+                        self._run(values, estimate, quiet=True)
+                except NotCached:
+                    self._announce(estimate)
+        finally:
+            self._busy = False
+
+    def _announce(self, estimate: float) -> None:
+        self.state = "estimate"
+        self.readout.value = (
+            f"⏳ this setting needs about <b>{_duration(estimate)}</b> (more than "
+            f"{_duration(BUDGET_S)}): press <b>compute</b> to start it, or move a control"
+        )
+        self.button.layout.display = None
+
+    def _run(self, values: dict, estimate: float | None, quiet: bool = False) -> None:
+        if not quiet:
+            about = f" (about {_duration(estimate)})" if estimate else ""
+            self.state = "computing"
+            self.readout.value = f"<i>computing…{about}</i>"
+        progress = estimate is None or estimate > PROGRESS_S
+        start, error = time.perf_counter(), None
+        # a progress bar shows in the figure area (not for a look into the cache)
+        with contextlib.nullcontext() if quiet else self.output:
+            try:  # caught here: Output would print a traceback and swallow it
+                with cache_watch() as watch:
+                    figs, text = self._compute(values, progress and not quiet)
+            except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - shown below
+                error = err
+            if not quiet and _kernel() is not None:  # the page's bars go too
+                self.output.clear_output()
+        if isinstance(error, NotCached) and quiet:
+            raise error
+        if isinstance(error, KeyboardInterrupt):
+            self._stopped()
+            if _from_code():  # the stop button also stops the cell that ran it
+                raise error
+            return
+        if error is not None:
+            self._failed(error)
+            return
+        seconds = time.perf_counter() - start
+        if watch.misses and self._cost is not None:  # measured: the next estimates
+            units = float(self._cost(values))
+            if units > 0:
+                self._rate = seconds / units
+        if self._say_cache and watch.hits + watch.misses:
+            text = f"{text} ({watch.describe()})"
+        figs = [] if figs is None else [figs] if isinstance(figs, Figure) else figs
+        _show(self.output, *(_png(f) for f in figs))
+        self.readout.value = text
+        self.button.layout.display = "none"
+        self.state = "drawn"
+
+    def _failed(self, err: BaseException) -> None:
+        self.state = "failed"
+        message = f"{type(err).__name__}: {err}"
+        self.readout.value = (
+            f"⚠ the computation failed ({html.escape(type(err).__name__)}); "
+            "change a setting to try again"
+        )
+        body = f'<pre style="color:#b00">{html.escape(message)}</pre>'
+        _show(self.output, _html(message, body))
+        self.button.layout.display = "none"
+
+    def _stopped(self) -> None:
+        self.state = "stopped"
+        self.readout.value = (
+            "⏹ stopped (the kernel was interrupted): move a control or press "
+            "<b>compute</b> to start again"
+        )
+        _show(self.output, _html("stopped", "<i>stopped</i>"))
+        self.button.layout.display = None
+
+    def sweep(self, *, progress: bool = True) -> int:
+        """Move each control of the sweep plan over its values; returns settings visited.
+
+        Every setting is computed (or found in the cache), whatever its cost; the
+        controls are put back where they were, also on error.
+        """
+        from tqdm.auto import tqdm
+
+        total, visited = sum(len(v) for _, v in self.sweep_plan), 0
+        self._forced = True
+        try:
+            with tqdm(total=total, desc="sweep", disable=not progress) as bar:
+                for control, values in self.sweep_plan:
+                    start = control.value
+                    try:
+                        for value in values:
+                            bar.update()
+                            if not _allowed(control, value):
+                                continue
+                            if value != control.value:
+                                control.value = value
+                            visited += 1
+                    finally:
+                        if control.value != start:
+                            control.value = start
+        finally:
+            self._forced = False
+        return visited
+
+
+def sweep_all(*, progress: bool = True) -> int:
+    """:meth:`Panel.sweep` every live panel that has a sweep plan; settings visited."""
+    return sum(p.sweep(progress=progress) for p in list(_SWEEPABLE))

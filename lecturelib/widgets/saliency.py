@@ -1,0 +1,72 @@
+"""Notebook 06's widget: image, σ and n controls over the gradient and SmoothGrad."""
+
+from __future__ import annotations
+
+import ipywidgets as W
+import torch
+from torch import Tensor, nn
+
+from ..cache import cached
+from ..saliency import plot_saliency, saliency, smoothgrad
+from .panel import Panel, forward_seconds
+
+SIGMAS = [round(0.05 * i, 2) for i in range(21)]
+COPIES = [1, 5, 10, 20, 50]
+PLAN = f"image drop-down, σ (0…1 by 0.05) and n {COPIES}"
+
+
+def saliency_widget(
+    model: nn.Module,
+    images: Tensor,
+    images01: Tensor,
+    *,
+    names: list[str],
+    n: int = 10,
+    sigma: float = 0.25,
+    max_n: int = 100,
+    seed: int = 0,
+) -> Panel:
+    """Image, σ and n controls; shows original / gradient / SmoothGrad for one image.
+
+    Args:
+        images: (N, C, H, W) model inputs; ``images01`` the same in [0, 1] for display.
+        names: one name per image (the drop-down's labels).
+    Returns:
+        a :class:`Panel` with controls ``"image"``, ``"sigma"`` and ``"n"``; the
+        readout states the settings and the maps' mean absolute value.
+    """
+    style = {"description_width": "initial"}
+    controls = {
+        "image": W.Dropdown(options=list(zip(names, range(len(names)))),
+                            description="image"),
+        "sigma": W.FloatSlider(value=sigma, min=0.0, max=1.0, step=0.05,
+                               continuous_update=False, description="σ / (max − min)",
+                               style=style),
+        "n": W.IntSlider(value=n, min=1, max=max_n, continuous_update=False,
+                         description="n copies", style=style),
+    }  # fmt: skip
+
+    def compute(v: dict, progress: bool):
+        i, k, s = v["image"], v["n"], v["sigma"]
+        x = images[i : i + 1]
+        gen = torch.Generator(device=x.device).manual_seed(seed)
+        grad = cached(saliency, model, x)
+        smooth = cached(
+            smoothgrad, model, x, n=k,
+            sigma=round(s, 4),  # the same key for 0.3 and 0.30000000000000004
+            generator=gen, progress=progress, cache_ignore=("batch_size", "progress"),
+        )  # fmt: skip
+        text = (
+            f"{names[i]}: σ = {s:.2f}·Δ, n = {k}; mean |gradient| "
+            f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}"
+        )
+        maps = {"gradient": grad, "SmoothGrad": smooth}
+        return plot_saliency(images01[i : i + 1], maps), text
+
+    return Panel(
+        controls,
+        compute,
+        cost=lambda v: v["n"] + 1,  # one backward pass per noisy copy
+        unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
+        sweep={"image": range(len(names)), "sigma": SIGMAS, "n": COPIES},
+    )
