@@ -120,8 +120,9 @@ def main(argv=None) -> str:
         (
             f"`python benchmarks/bench_sanity.py{' --quick' if args.quick else ''}` on "
             f"{device.type.upper()} ({platform.machine()}, {torch.get_num_threads()} "
-            f"threads), torch {torch.__version__}; one run, result cache not used. The "
-            "machine may be shared: compare rows of one run."
+            f"threads), torch {torch.__version__}, load average at the end "
+            f"{os.getloadavg()[0]:.1f}; one run, result cache not used. The machine "
+            "may be shared: compare rows of one run."
         ),
         "",
         "## One cascading-randomisation figure (compute_cascades, steps = 5)",
