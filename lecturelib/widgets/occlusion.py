@@ -72,7 +72,7 @@ def occlusion_widget(
         controls,
         compute,
         cost=masks,  # about one forward pass per mask (less with the incremental engine)
-        unit_seconds=lambda: forward_seconds(model, image),
+        unit_seconds=lambda: forward_seconds(model, image.expand(8, -1, -1, -1)) / 8,
         sweep={"size": SIZES, "stride": STRIDES},
         main="stride",
     )

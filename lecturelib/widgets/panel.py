@@ -11,7 +11,7 @@
   started on a move in the page: the readout shows the estimate and the "compute"
   button appears (a notebook cell that sets a value, and the widget's first
   drawing, always compute);
-- runs the computation inside ``.output``, so a progress bar (tqdm.auto) shows there;
+- runs the computation with a progress bar (tqdm.auto) shown above ``.output``;
 - shows an exception's type and message in ``.output`` (the readout says it failed)
   and a kernel interrupt (the stop button) as "stopped"; the next move works again;
 - says whether the result came from the cache (:func:`lecturelib.cache.cache_watch`).
@@ -97,9 +97,8 @@ def _from_code() -> bool:
 
 
 def _show(output: W.Output, *outputs: dict) -> None:
-    """Replace what ``output`` shows. Sent as two changes: the page may have synced
-    other contents back (captured progress bars), so the last one always arrives."""
-    output.outputs = ()
+    """Replace what ``output`` shows (set from the kernel only: nothing is captured
+    into it, so the page never syncs other contents back)."""
     output.outputs = outputs
 
 
@@ -157,6 +156,7 @@ class Panel(W.VBox):
         self.controls = dict(controls)
         self.readout = W.HTML()
         self.output = W.Output()
+        self._progress = W.Output()  # progress bars, captured while computing
         self.button = W.Button(description="compute", button_style="warning")
         self.button.layout.display = "none"
         self.state = "new"  # drawn, estimate, computing, failed, stopped
@@ -175,7 +175,8 @@ class Panel(W.VBox):
         row = W.HBox(
             list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")
         )
-        super().__init__([row, W.HBox([self.readout, self.button]), self.output])
+        bar = W.HBox([self.readout, self.button])
+        super().__init__([row, bar, self._progress, self.output])
         self.button.on_click(lambda _: self.refresh(force=True))
         for name, control in self.controls.items():
             if name not in passive:
@@ -243,15 +244,15 @@ class Panel(W.VBox):
             self.readout.value = f"<i>computing…{about}</i>"
         progress = estimate is None or estimate > PROGRESS_S
         start, error = time.perf_counter(), None
-        # a progress bar shows in the figure area (not for a look into the cache)
-        with contextlib.nullcontext() if quiet else self.output:
+        # a progress bar shows above the figure (not for a look into the cache)
+        with contextlib.nullcontext() if quiet else self._progress:
             try:  # caught here: Output would print a traceback and swallow it
                 with cache_watch() as watch:
                     figs, text = self._compute(values, progress and not quiet)
             except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - shown below
                 error = err
-            if not quiet and _kernel() is not None:  # the page's bars go too
-                self.output.clear_output()
+            if not quiet and _kernel() is not None:  # the bars go when done
+                self._progress.clear_output()
         if isinstance(error, NotCached) and quiet:
             raise error
         if isinstance(error, KeyboardInterrupt):
