@@ -38,10 +38,13 @@ window.__lab = {
     if (p && p.sessionContext.session) await p.sessionContext.shutdown();
   },
 
-  async runAll(path) {
+  // Starts Run All and returns at once: the test polls progress() (a stalled cell is
+  // then named after BROWSER_CELL_TIMEOUT instead of blocking this call for ever).
+  runAll(path) {
     const app = window.jupyterapp, p = this.panel(path);
     app.shell.activateById(p.id);
-    await app.commands.execute("notebook:run-all-cells");
+    app.commands.execute("notebook:run-all-cells")
+      .catch((e) => this.errors.push(`Run All: ${e}`));
   },
 
   // Code cells not yet executed (queued or running), error outputs so far, and the
@@ -54,7 +57,8 @@ window.__lab = {
       const source = cell.model.sharedModel.getSource();
       if (cell.model.type !== "code" || !source.trim()) return;
       total += 1;
-      const busy = /\*/.test(cell.promptNode ? cell.promptNode.textContent : "");
+      const busy = cell.model.executionState === "running" ||
+        /\*/.test(cell.promptNode ? cell.promptNode.textContent : "");
       if (cell.model.executionCount === null || busy) pending += 1;
       if (busy && running === null) {
         const first = source.split("\n").map((l) => l.trim()).find((l) => l) || "";
