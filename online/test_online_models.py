@@ -60,7 +60,12 @@ def _outputs(nb) -> str:
 
 def _run(path: Path, env: dict) -> str:
     nb, seconds, error = execute_notebook(path, timeout=CELL_TIMEOUT, env=env)
-    assert error is None, f"{path.name}: {error}"
+    failed = [
+        (i, cell.source.splitlines()[-1] if cell.source else "")
+        for i, cell in enumerate(nb.cells)
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+    ]
+    assert error is None, f"{path.name}: {error} (cell, its last line: {failed})"
     text = _outputs(nb)
     unchecked = [ln for ln in text.splitlines() if ln.startswith(UNCHECKED)]
     print(
