@@ -10,7 +10,7 @@ import re
 import nbformat
 import pytest
 import torch
-from torch import nn
+from tiny_models import small_cnn
 
 from lecturelib.cache import cache_stats, cache_watch, cached, clear_cache, keyable
 from lecturelib.data import load_mnist
@@ -37,19 +37,6 @@ def _misses():
 def _numbers(text):
     """The readout without its "computed in … s" / "from the cache" part."""
     return re.sub(r"computed in [\d.]+ s|from the cache", "", text)
-
-
-def small_cnn():
-    torch.manual_seed(0)
-    return nn.Sequential(
-        nn.Conv2d(3, 6, 3, padding=1),
-        nn.ReLU(inplace=True),
-        nn.Conv2d(6, 6, 3, padding=1),
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(6, 4),
-    ).eval()
 
 
 def _revisit(control, a, b, readout):

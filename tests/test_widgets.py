@@ -12,7 +12,7 @@ from pathlib import Path
 import ipywidgets as W
 import pytest
 import torch
-from torch import nn
+from tiny_models import small_cnn
 
 import lecturelib.widgets.panel as P
 from lecturelib.cache import cache_stats, clear_cache
@@ -23,19 +23,6 @@ from lecturelib.widgets.panel import Panel
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = [str(d) for d in range(10)]
-
-
-def small_cnn():
-    torch.manual_seed(0)
-    return nn.Sequential(
-        nn.Conv2d(3, 6, 3, padding=1),
-        nn.ReLU(inplace=True),
-        nn.Conv2d(6, 6, 3, padding=1),
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(6, 4),
-    ).eval()
 
 
 def _shown(w) -> str:
