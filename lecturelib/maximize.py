@@ -299,6 +299,8 @@ def lecture_objectives(
         label → ``(layer, channel)`` or ``(layer, channel, y, x)``.
     """
     check_int("size", size, low=1)
+    for _, kind in picks.values():
+        check_choice("kind", kind, ("channel", "unit"))
     layers = [layer for layer, _ in picks.values()]
     device = next(model.parameters()).device
     x = torch.zeros(1, _input_channels(model), size, size, device=device)
@@ -310,7 +312,6 @@ def lecture_objectives(
         model(x)
     objectives = {}
     for label, (layer, kind) in picks.items():
-        check_choice("kind", kind, ("channel", "unit"))
         height, width = acts[layer].shape[-2:]
         centre = (height // 2, width // 2)
         objectives[label] = (layer, channel) + (centre if kind == "unit" else ())
