@@ -30,10 +30,18 @@ __all__ = [
     "load_photo",
 ]
 
-DATA_DIR = Path(
-    os.environ.get("LECTURELIB_DATA", Path(__file__).resolve().parents[1] / "data")
+# The shipped checkpoints are package data (lecturelib/weights); LECTURELIB_DATA points
+# elsewhere (a folder of your own checkpoints, and its downloads/ folder).
+_DATA_ENV = os.environ.get("LECTURELIB_DATA")
+DATA_DIR = (
+    Path(_DATA_ENV) if _DATA_ENV else Path(__file__).resolve().with_name("weights")
 )
-DOWNLOAD_DIR = DATA_DIR / "downloads"
+# Datasets downloaded by torchvision: a user cache folder, never the installed package.
+DOWNLOAD_DIR = (
+    DATA_DIR / "downloads"
+    if _DATA_ENV
+    else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lecturelib"
+)
 PHOTO_NAMES = (
     "chelsea",
     "coffee",

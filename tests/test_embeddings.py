@@ -162,7 +162,7 @@ def test_shipped_resnet_checkpoint_is_small_and_accurate():
 def test_recipe_augmentation_is_a_padded_crop_or_its_mirror():
     from torch.nn.functional import pad
 
-    from lecturelib.cifar_recipe import augment_crop_flip
+    from lecturelib.checkpoints import augment_crop_flip
 
     x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8) + 1
     out = augment_crop_flip(x, torch.Generator().manual_seed(0))
