@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from torch import Tensor
@@ -49,7 +50,6 @@ def plot_layer_activations(
     channel is a weakly active one); vectors (fully connected layers) are drawn as
     strips of 50 units per row, min–max scaled.
     """
-    import matplotlib
 
     names = list(acts)
     mosaics = [to_numpy((image[index] if image.dim() == 4 else image).float())]

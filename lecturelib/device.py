@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import random
 
+import matplotlib
 import numpy as np
 import torch
+
+from .cache import cache_dir
 
 __all__ = [
     "get_device",
@@ -70,7 +73,6 @@ def is_accelerated(device: torch.device | str | None = None) -> bool:
 
 def setup_notebook(seed: int = 0) -> torch.device:
     """The first code cell of every notebook: seed, pick the device, style the plots."""
-    import matplotlib
 
     seed_everything(seed)
     matplotlib.rcParams.update(
@@ -81,7 +83,6 @@ def setup_notebook(seed: int = 0) -> torch.device:
     print(
         f"lecturelib: torch {torch.__version__}, device {device} ({name}), seed {seed}"
     )
-    from .cache import cache_dir
 
     folder = cache_dir()
     print(

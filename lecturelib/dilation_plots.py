@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from .dilation import (
     _feeding_masks_1d,
@@ -185,7 +186,6 @@ def plot_dilation_2d(
 
 
 def _box(top, left, h, w):
-    from matplotlib.patches import Rectangle
 
     return Rectangle((left - 0.5, top - 0.5), w, h, fill=False, ec="tab:red", lw=1.5)
 

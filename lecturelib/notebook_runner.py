@@ -8,6 +8,7 @@ test, so that they all pick the same notebooks in the same order.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import tempfile
@@ -15,6 +16,15 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from queue import Empty
+
+import nbformat
+import psutil
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets import Type
 
 __all__ = [
     "CELL_TIMEOUT",
@@ -85,12 +95,6 @@ def execute_notebook(
         ``(executed notebook, seconds, error message or None)``; on an error the
         notebook holds the outputs up to the failing cell.
     """
-    import nbformat
-    from nbclient.exceptions import (
-        CellExecutionError,
-        CellTimeoutError,
-        DeadKernelError,
-    )
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -205,11 +209,6 @@ def _note_late(channel: str, msg: dict) -> None:
 @functools.cache
 def _kernel_client_class():
     """``AsyncKernelClient`` whose shell and IOPub waits poll in ``POLL_SLICE`` slices."""
-    from queue import Empty
-
-    from jupyter_client.asynchronous import AsyncKernelClient
-    from jupyter_client.channels import AsyncZMQSocketChannel
-    from traitlets import Type
 
     class _SlicedChannel(AsyncZMQSocketChannel):
         name = "shell"
@@ -246,8 +245,6 @@ def _kernel_client_class():
 def _client_class():
     """``NotebookClient`` that names the notebook and cell of a timeout (made lazily:
     nbclient is imported only when a notebook runs)."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError
 
     class _Client(NotebookClient):
         label = "notebook"
@@ -266,8 +263,6 @@ def _client_class():
         def _kernel_cpu(self) -> float | None:
             """CPU seconds used so far by the kernel process and its children."""
             try:
-                import psutil
-
                 proc = psutil.Process(self.km.provisioner.process.pid)
                 total = sum(proc.cpu_times()[:2])
                 for child in proc.children(recursive=True):
@@ -325,7 +320,6 @@ def quiet_kernel_shutdowns() -> None:
     kernel's sockets; they log harmless tracebacks ("Socket operation on
     non-socket", "Got events for closed stream"). For command-line tools only.
     """
-    import logging
 
     for name in ("tornado.general", "tornado.application"):
         logging.getLogger(name).setLevel(logging.CRITICAL)

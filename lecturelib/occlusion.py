@@ -7,7 +7,7 @@ offers two exact ways to compute them:
 
 * ``method="full"``: batched forward passes of whole occluded images;
 * ``method="incremental"``: incremental inference (Nakandala et al., SIGMOD 2019,
-  :mod:`lecturelib.occlusion_incremental`) — only the region an occluded square
+  :mod:`lecturelib._incremental`) — only the region an occluded square
   changes is recomputed, layer by layer, the rest is read from the clean image's
   activations. Same maps (to float rounding), less work.
 
@@ -24,9 +24,10 @@ from matplotlib.patches import Rectangle
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from ._incremental import IncrementalOcclusion, Unsupported
 from .hooks import preserved_state
 from .plot import UNSIGNED_CMAP, new_figure, show_image, to_numpy
-from .validate import check_choice, check_float, check_images, check_int, check_target
+from .validate import check_choice, check_float, check_images, check_int, resolve_target
 
 __all__ = [
     "METHODS",
@@ -99,7 +100,7 @@ def _check_args(images, size, stride, fill, batch_size, method, score):
 def occlusion_sensitivity(
     model: nn.Module,
     images: Tensor,
-    target,
+    target=None,
     *,
     size: int = 32,
     stride: int = 2,
@@ -121,7 +122,8 @@ def occlusion_sensitivity(
         model: a classifier, (N, C, H, W) → (N, K) scores; left as it was found
             (mode, ``requires_grad``, ``.grad``).
         images: (N, C, H, W) model inputs, on the model's device.
-        target: class index, or (N,) indices, in ``[0, K - 1]``.
+        target: class index, (N,) indices in ``[0, K - 1]``, or None for each image's
+            predicted class.
         size: side of the square mask, in ``[1, min(H, W)]`` (the lecture: 32).
         stride: step between mask positions, ``>= 1`` (the lecture: 2).
         fill: value written into the masked square, in the model's input space
@@ -145,11 +147,7 @@ def occlusion_sensitivity(
     ys, xs = mask_positions(h, w, size, stride, device=images.device)
     with preserved_state(model), torch.no_grad():
         clean = model(images)
-        if clean.dim() != 2:
-            raise ValueError(
-                f"model must return (N, K) scores; got shape {tuple(clean.shape)}"
-            )
-        targets = check_target(target, clean.shape[1], n).tolist()
+        targets = resolve_target(clean, target).tolist()
         engine = _incremental_engine(model, method)
         bs = batch_size or (128 if engine is not None else 32)
         maps = []
@@ -169,8 +167,6 @@ def _incremental_engine(model, method):
     """The incremental engine for ``model``, or None for full forward passes."""
     if method == "full":
         return None
-    from .occlusion_incremental import IncrementalOcclusion, Unsupported
-
     try:
         return IncrementalOcclusion(model)
     except Unsupported as why:

@@ -36,6 +36,7 @@ from .notebook_runner import (
     notebook_paths,
     quiet_kernel_shutdowns,
 )
+from .widgets import sweep_plans
 
 __all__ = ["main", "precompute_notebooks"]
 
@@ -149,8 +150,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         parser.error(str(err))
     if args.list:
-        from .widgets import sweep_plans  # each declared with its widget
-
         plans = sweep_plans()
         for p in paths:
             print(f"{p.stem}: {plans.get(p.stem[:2], 'no sweep')}")

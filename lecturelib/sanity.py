@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Sequence
 
 import torch
+from skimage.metrics import structural_similarity
 from torch import Tensor, nn
 
 from .faithfulness import (
@@ -144,7 +145,6 @@ def _spearman(a: Tensor, b: Tensor) -> float:
 
 
 def _ssim(a: Tensor, b: Tensor) -> float:
-    from skimage.metrics import structural_similarity
 
     scaled = [m / m.max() if m.max() > 0 else m for m in (a, b)]
     side = min(a.shape[-2:])

@@ -25,13 +25,14 @@ import operator
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
+from torch.nn.utils.fusion import fuse_conv_bn_weights
 
-from . import _occlusion_ops as ops
-from .hooks import hook_count
+from ..hooks import hook_count
+from . import ops, patch
+from .patch import Unsupported
 
 __all__ = ["IncrementalOcclusion", "Unsupported"]
 
-Unsupported = ops.Unsupported
 
 _INPLACE_FUNCS = {operator.iadd, operator.isub, operator.imul, operator.itruediv}
 
@@ -118,7 +119,7 @@ class IncrementalOcclusion:
         for start in range(0, len(ys), batch_size):
             y, x = ys[start : start + batch_size], xs[start : start + batch_size]
             data = image.new_full((len(y), image.shape[1], size, size), fill)
-            outs.append(self._run(clean, ops.Patch(data, y, x, y, x, size, size)))
+            outs.append(self._run(clean, patch.Patch(data, y, x, y, x, size, size)))
             bar.update(len(y))
         return base, torch.cat(outs)
 
@@ -130,8 +131,8 @@ class IncrementalOcclusion:
             if n not in self.dynamic:
                 return clean[n]
             v = env[n]
-            if materialize and isinstance(v, ops.Patch):
-                v = env[n] = ops.materialize(v, clean[n])
+            if materialize and isinstance(v, patch.Patch):
+                v = env[n] = patch.materialize(v, clean[n])
             return v
 
         for n in self.nodes:
@@ -141,14 +142,14 @@ class IncrementalOcclusion:
                 return fx.node.map_arg(n.args[0], value)
             ins = [env[a] for a in n.all_input_nodes if a in self.dynamic]
             rule, res = self.rules.get(n), None
-            if rule is not None and all(isinstance(v, ops.Patch) for v in ins):
+            if rule is not None and all(isinstance(v, patch.Patch) for v in ins):
                 res = rule(n, lambda a: value(a, False), clean, batch)
             full = batch * self._full_macs(n, clean)
             if res is None:
                 args = fx.node.map_arg(n.args, value)
                 res = ops.call(n, self.gm, args, fx.node.map_arg(n.kwargs, value)), full
             out, macs = res
-            if isinstance(out, ops.Patch) and out.covers(clean[n]):
+            if isinstance(out, patch.Patch) and out.covers(clean[n]):
                 out = out.data
             self.macs_done += macs
             self.macs_full += full
@@ -167,14 +168,13 @@ def _fold_batch_norms(gm: fx.GraphModule) -> None:
     Changes our trace, never the model: the folded weights are new buffers of ``gm``.
     Saves one pass over each convolution's output (ResNet, EfficientNet).
     """
-    from torch.nn.utils.fusion import fuse_conv_bn_weights
 
     for k, bn_node in enumerate(list(gm.graph.nodes)):
         bn = gm.get_submodule(bn_node.target) if bn_node.op == "call_module" else None
         if type(bn) is not nn.BatchNorm2d or bn.training or bn.running_mean is None:
             continue
         conv = bn_node.args[0]
-        a = ops._conv_params(conv, gm) if isinstance(conv, fx.Node) else None
+        a = ops.conv_params(conv, gm) if isinstance(conv, fx.Node) else None
         if (
             a is None
             or len(conv.users) != 1

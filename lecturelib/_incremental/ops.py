@@ -1,6 +1,6 @@
-"""Per-layer rules of the incremental occlusion engine (:mod:`.occlusion_incremental`).
+"""Per-layer rules of the incremental occlusion engine (:mod:`.engine`).
 
-Each rule maps the :class:`~._occlusion_patch.Patch` of a layer's inputs to the patch
+Each rule maps the :class:`~.patch.Patch` of a layer's inputs to the patch
 of its output, computing only the changed region (convolutions, pooling, padding,
 element-wise layers, sums and products of two activations).
 """
@@ -14,13 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, fx, nn
 
-from ._occlusion_patch import (  # noqa: F401 - re-exported for the engine
-    Patch,
-    Unsupported,
-    _union,
-    _windowed,
-    materialize,
-)
+from .patch import Patch, union, windowed
 
 
 def _pair(v) -> tuple[int, int]:
@@ -77,7 +71,7 @@ _AVGPOOL = (
 _PAD = (("input", "pad", "mode", "value"), {"mode": "constant", "value": None})
 
 
-def _conv_params(n, gm):
+def conv_params(n, gm):
     """Bound arguments of a convolution node (module or function), or None."""
     if n.op == "call_module":
         m = gm.get_submodule(n.target)
@@ -110,7 +104,7 @@ def _conv_rule(a):
             p = (0, 0)
         elif p == "same":
             p = tuple(di * (ki - 1) // 2 for ki, di in zip(k, d))
-        out = _windowed(
+        out = windowed(
             get(a["input"]),
             clean[a["input"]],
             clean[n],
@@ -139,7 +133,7 @@ def _pool_rule(a, kind):
         op = lambda x: F.avg_pool2d(x, k, s, 0, False, True, a["divisor_override"])
 
     def rule(n, get, clean, batch):
-        out = _windowed(
+        out = windowed(
             get(a["input"]), clean[a["input"]], clean[n], k, s, d, p, pad, op
         )
         return out, 0
@@ -250,7 +244,7 @@ def _binary_rule(gm, dyn):
             if not clean[a].shape == clean[b].shape == clean[n].shape:
                 return None
             fn = lambda wa, wb: _call_with(n, gm, {a: wa, b: wb}, clean)
-            return _union(get(a), get(b), clean[a], clean[b], fn), 0
+            return union(get(a), get(b), clean[a], clean[b], fn), 0
         others = [
             _const(v, clean) for v in (*n.args, *n.kwargs.values()) if v is not dyn[0]
         ]
@@ -394,7 +388,7 @@ def make_rule(n, gm, dynamic):
     """The incremental rule of node ``n``, or None if it has none."""
     dyn = [a for a in n.all_input_nodes if a in dynamic]
     first = n.args[0] if n.args else None
-    if (a := _conv_params(n, gm)) is not None:
+    if (a := conv_params(n, gm)) is not None:
         return _conv_rule(a) if dyn == [a["input"]] else None
     if (pool := _pool_params(n, gm)) is not None:
         return _pool_rule(*pool) if dyn == [pool[0]["input"]] else None
@@ -429,7 +423,7 @@ def describe(n, gm) -> str:
 
 def full_macs(n, gm, clean) -> int:
     """Multiply-adds of node ``n`` for one whole image (convolutions and linear layers)."""
-    if (a := _conv_params(n, gm)) is not None:
+    if (a := conv_params(n, gm)) is not None:
         return clean[n].numel() * _const(a["weight"], clean)[0].numel()
     if n.op == "call_module" and isinstance(gm.get_submodule(n.target), nn.Linear):
         return clean[n].numel() * gm.get_submodule(n.target).in_features

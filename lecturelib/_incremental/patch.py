@@ -1,4 +1,4 @@
-"""Patched activations and their geometry, for :mod:`.occlusion_incremental`.
+"""Patched activations and their geometry, for :mod:`.engine`.
 
 A :class:`Patch` stands for a batch of activations that equal the clean image's
 activation except inside a region, one per batch item; :func:`gather` reads windows
@@ -93,7 +93,7 @@ def materialize(x: Patch, clean: Tensor) -> Tensor:
     return full
 
 
-def _windowed(x: Patch, clean_in, clean_out, k, s, d, p, pad, op) -> Patch:
+def windowed(x: Patch, clean_in, clean_out, k, s, d, p, pad, op) -> Patch:
     hh, ww = clean_out.shape[-2:]
     nr, nh, r, mh = _grow(x.nr, x.nh, k[0], s[0], d[0], p[0], hh)
     nc, nw, c, mw = _grow(x.nc, x.nw, k[1], s[1], d[1], p[1], ww)
@@ -103,7 +103,7 @@ def _windowed(x: Patch, clean_in, clean_out, k, s, d, p, pad, op) -> Patch:
     return Patch(op(win), r, c, nr, nc, nh, nw)
 
 
-def _union(a: Patch, b: Patch, clean_a, clean_b, fn) -> Patch:
+def union(a: Patch, b: Patch, clean_a, clean_b, fn) -> Patch:
     """fn(a, b) for two patched activations of one shape: the union of the footprints."""
     geo = []
     for sa, na, sb, nb, size in (

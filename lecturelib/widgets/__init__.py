@@ -6,6 +6,8 @@ widget from the module named after their section, e.g.
 ``from lecturelib.widgets.occlusion import occlusion_widget``.
 """
 
+from importlib import import_module
+
 from .panel import Panel, sweep_all
 
 __all__ = ["Panel", "sweep_all", "sweep_plans"]
@@ -26,6 +28,5 @@ _MODULES = {
 
 def sweep_plans() -> dict[str, str]:
     """Notebook number → what ``make precompute`` sweeps there (each module's PLAN)."""
-    from importlib import import_module
 
     return {nb: import_module(f"{__name__}.{m}").PLAN for nb, m in _MODULES.items()}

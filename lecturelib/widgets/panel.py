@@ -34,9 +34,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ipywidgets as W
+import matplotlib.pyplot as plt
+import torch
+from IPython import get_ipython
 from matplotlib.figure import Figure
+from tqdm.auto import tqdm
 
 from ..cache import NotCached, cache_only, cache_watch
+from ..hooks import preserved_state
 
 __all__ = ["BUDGET_S", "Panel", "forward_seconds", "sweep_all"]
 
@@ -48,7 +53,6 @@ _SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
 
 def _png(fig: Figure) -> dict:
     """A figure as a Jupyter display_data output (PNG, as the inline backend shows it)."""
-    import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
@@ -83,7 +87,6 @@ def _allowed(control, value) -> bool:
 
 
 def _kernel():
-    from IPython import get_ipython
 
     return getattr(get_ipython(), "kernel", None)
 
@@ -104,9 +107,6 @@ def _show(output: W.Output, *outputs: dict) -> None:
 
 def forward_seconds(model, x, *, backward: bool = False) -> float:
     """Seconds of one forward (and backward) pass of ``model`` on ``x``: a cost prior."""
-    import torch
-
-    from ..hooks import preserved_state
 
     def once():
         if backward:
@@ -302,7 +302,6 @@ class Panel(W.VBox):
         Every setting is computed (or found in the cache), whatever its cost; the
         controls are put back where they were, also on error.
         """
-        from tqdm.auto import tqdm
 
         total, visited = sum(len(v) for _, v in self.sweep_plan), 0
         self._forced = True
