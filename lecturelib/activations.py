@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
-from .hooks import preserved_state, record_activations, resolve_layer
+from .hooks import preserved_state, record_activations, relu_bounds, resolve_layer
 from .validate import check_choice, check_images, check_int
 
 __all__ = [
@@ -42,11 +44,7 @@ REDUCTIONS = ("mean", "max")
 
 def relu_layers(model: nn.Module) -> list[str]:
     """Names of the ReLU-like modules (``nn.ReLU``, ``nn.ReLU6``/``Hardtanh(0, ·)``)."""
-    return [
-        n
-        for n, m in model.named_modules()
-        if isinstance(m, nn.ReLU) or (isinstance(m, nn.Hardtanh) and m.min_val == 0.0)
-    ]
+    return [n for n, m in model.named_modules() if relu_bounds(m) is not None]
 
 
 def spread(names: Sequence[str], k: int) -> list[str]:
@@ -71,8 +69,12 @@ def compute_activations(
     layers: str | Sequence[str],
     *,
     batch_size: int = 256,
+    progress: bool = False,
 ) -> dict[str, Tensor]:
     """Outputs of ``layers`` for ``images``, computed in batches on ``images.device``.
+
+    The package's one activation recorder for a dataset (notebooks 03, 04 and 07):
+    :func:`lecturelib.embeddings.layer_features` is this, flattened on the CPU.
 
     Args:
         images: (N, C, H, W), C = the first convolution's in-channels.
@@ -84,7 +86,10 @@ def compute_activations(
     """
     names = [layers] if isinstance(layers, str) else list(layers)
     parts: dict[str, list[Tensor]] = {name: [] for name in names}
-    for _, acts in recorded_batches(model, images, names, batch_size=batch_size):
+    batches = recorded_batches(
+        model, images, names, batch_size=batch_size, progress=progress
+    )
+    for _, acts in batches:
         for name in names:
             parts[name].append(acts[name])
     return {name: torch.cat(chunks) for name, chunks in parts.items()}
@@ -97,6 +102,7 @@ def recorded_batches(
     *,
     batch_size: int,
     device: torch.device | None = None,
+    progress: bool = False,
 ) -> Iterator[tuple[Tensor, dict[str, Tensor]]]:
     """Run ``images`` through ``model`` in batches; yield ``(batch, {layer: output})``.
 
@@ -110,7 +116,9 @@ def recorded_batches(
     for name in layers:
         resolve_layer(model, name)
     with preserved_state(model), record_activations(model, list(layers)) as acts:
-        for start in range(0, len(images), batch_size):
+        starts = range(0, len(images), batch_size)
+        bar = tqdm(starts, desc="activations", disable=not progress or len(starts) < 2)
+        for start in bar:
             x = images[start : start + batch_size]
             x = x if device is None else x.to(device)
             model(x)
@@ -179,7 +187,6 @@ def ranking_table(scores: Tensor, names: Sequence[str], *, channels=None, top: i
         ``pandas.DataFrame`` indexed by channel, columns "1st", "2nd", … holding
         "name (score)", and "spread" = best − worst score.
     """
-    import pandas as pd
 
     if scores.dim() != 2 or scores.shape[1] != len(names):
         raise ValueError(

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from .hooks import preserved_state
 from .plot import new_figure, show_image, show_map
-from .validate import check_choice, check_float, check_images, check_int, check_target
+from .validate import check_choice, check_float, check_images, check_int, resolve_target
 
 __all__ = [
     "LOSSES",
@@ -84,8 +84,7 @@ def adversarial_attack(
             logits = model(x)
             history.append(logits.argmax(1).cpu())
             if y is None:  # from the first forward: no extra pass for the labels
-                y = logits.argmax(1) if labels is None else labels
-                y = check_target(y, logits.shape[1], len(x)).to(x.device)
+                y = resolve_target(logits, labels)
             optimizer.zero_grad()
             _attack_loss(logits, y, loss).backward()
             optimizer.step()
@@ -146,6 +145,8 @@ def sphere_test(
     n = check_int("n", n, low=1)
     batch_size = check_int("batch_size", batch_size, low=1)
     radius = torch.as_tensor(radius, dtype=images.dtype).flatten().expand(len(images))
+    if not (torch.isfinite(radius) & (radius >= 0)).all():
+        raise ValueError(f"radius must be finite and in [0, ∞]; got {radius.tolist()}")
     counts = torch.zeros(len(images), dtype=torch.long)
     with preserved_state(model):
         labels = model(images).argmax(1)
@@ -184,7 +185,7 @@ def input_gradient_norm(
     with preserved_state(model), torch.enable_grad():
         x = images.detach().clone().requires_grad_(True)
         logits = model(x)
-        y = check_target(labels, logits.shape[1], len(x)).to(x.device)
+        y = resolve_target(logits, labels)
         (grad,) = torch.autograd.grad(_attack_loss(logits, y, loss), x)
     return grad.flatten(1).norm(dim=1).cpu()
 

@@ -14,8 +14,16 @@ import contextlib
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
+from sklearn.datasets import make_swiss_roll
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.manifold import trustworthiness as sk_trust
+from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
 from torch import Tensor, nn
+from tqdm.auto import tqdm
 
 from .activations import recorded_batches
 from .cache import cache_watch, cached
@@ -72,6 +80,11 @@ def _as_array(features, name: str = "features") -> np.ndarray:
     a = to_numpy(features).astype(np.float32, copy=False)
     if a.ndim != 2:
         raise ValueError(f"{name} must be (N, D); got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(
+            f"{name} must be finite; it contains NaN or infinite values "
+            f"({int((~np.isfinite(a)).sum())} of {a.size})"
+        )
     return a
 
 
@@ -79,7 +92,6 @@ def _threads(threads: int | None):
     """Limit the OpenMP/BLAS threads of scikit-learn for a block (None: no limit)."""
     if threads is None:
         return contextlib.nullcontext()
-    from threadpoolctl import threadpool_limits
 
     return threadpool_limits(check_int("threads", threads, low=1))
 
@@ -96,7 +108,6 @@ def reduce_dims(
     pca_dims = check_int("pca_dims", pca_dims, low=2)
     if x.shape[1] <= pca_dims or x.shape[0] <= pca_dims:
         return x
-    from sklearn.decomposition import PCA
 
     with _threads(threads):
         pca = PCA(pca_dims, random_state=seed, svd_solver="randomized")
@@ -127,7 +138,6 @@ def embed(
     Returns:
         (N, n_components) float32 array.
     """
-    from sklearn.manifold import TSNE
 
     x = _as_array(features)
     n = len(x)
@@ -159,7 +169,6 @@ def knn_accuracy(points, labels, k: int = 10) -> float:
         Fraction of points whose majority label among their k nearest neighbours (the
         point itself excluded; ties go to the smallest label) is their own label.
     """
-    from sklearn.neighbors import NearestNeighbors
 
     x = _as_array(points, "points")
     y = to_numpy(labels).astype(np.int64).ravel()
@@ -188,7 +197,6 @@ def trustworthiness(
     1 when every point's ``n_neighbors`` nearest neighbours in the embedding are among
     its nearest in the (PCA-reduced, as t-SNE saw them) features; lower otherwise.
     """
-    from sklearn.manifold import trustworthiness as sk_trust
 
     x = reduce_dims(features, pca_dims=pca_dims, seed=seed, threads=threads)
     with _threads(threads):
@@ -310,7 +318,6 @@ class EmbeddingCache:
         self, layers: Sequence[str] | None = None, perplexity: float = 30.0
     ) -> dict[str, dict]:
         """:meth:`get` for several layers (all by default), with a progress bar."""
-        from tqdm.auto import tqdm
 
         names = self.layers if layers is None else list(layers)
         return {
@@ -320,7 +327,6 @@ class EmbeddingCache:
 
     def table(self, perplexity: float = 30.0):
         """``pandas.DataFrame``: k-NN accuracy and trustworthiness per computed layer."""
-        import pandas as pd
 
         rows = {
             n: {
@@ -344,7 +350,6 @@ def swiss_roll(n: int = 1000, *, noise_std: float = 1.0, seed: int = 0):
         Gaussian noise (std ``noise_std``); t (n,) the position along the roll (for
         colours); intrinsic (n, 2) = (t, height), the roll's unrolled coordinates.
     """
-    from sklearn.datasets import make_swiss_roll
 
     n = check_int("n", n, low=10)
     x3, t = make_swiss_roll(n, random_state=seed)

@@ -21,7 +21,7 @@ from .guided import backprop_view
 from .hooks import preserved_state
 from .occlusion import occlusion_sensitivity
 from .saliency import saliency, smoothgrad
-from .validate import check_choice, check_images, check_int, check_target
+from .validate import check_choice, check_images, check_int, resolve_target
 
 __all__ = [
     "METHODS",
@@ -111,14 +111,12 @@ def _curve(
     items = torch.cartesian_prod(torch.arange(n), torch.arange(steps + 1))
     scores = torch.empty(n, steps + 1, dtype=torch.float64)
     first, rest = (images, base) if insert else (base, images)
-    targets = None
     with preserved_state(model), torch.no_grad():
+        targets = resolve_target(model(images), target)  # None: the predicted class
         for chunk in torch.split(items, batch_size):
             i, k = chunk[:, 0].to(images.device), chunk[:, 1]
             changed = ranks[i] < counts[k].to(ranks.device)[:, None]  # (B, H·W)
             out = model(torch.where(changed.view(-1, 1, h, w), first[i], rest[i]))
-            if targets is None:
-                targets = check_target(target, out.shape[1], n).to(out.device)
             out = out.softmax(1) if score == "softmax" else out
             picked = out.gather(1, targets[i.to(out.device)][:, None])[:, 0]
             scores[chunk[:, 0], k] = picked.double().cpu()

@@ -25,10 +25,11 @@ from .hooks import (
     backward_rule,
     preserved_state,
     record_activations,
+    relu_bounds,
     resolve_layer,
 )
 from .plot import new_figure, show_image, show_map
-from .validate import check_choice, check_images, check_int, check_target
+from .validate import check_choice, check_images, check_int, resolve_target
 
 __all__ = [
     "backprop_selected",
@@ -60,9 +61,7 @@ def _pick_units(acts: Tensor, target, channel, layer: str | None) -> Tensor:
     """(N,) flat index, within each row of ``acts``, of the unit to back-propagate."""
     n = acts.shape[0]
     if layer is None:  # the output: a class, or the maximally responding one
-        if target is None:
-            return acts.argmax(1)
-        return check_target(target, acts.shape[1], n).to(acts.device)
+        return resolve_target(acts, target)
     if channel is None:  # max feature response over the whole layer
         return acts.flatten(1).argmax(1)
     if acts.dim() == 2:
@@ -162,8 +161,7 @@ def without_relus(model: nn.Module) -> nn.Module:
     clone = copy.deepcopy(model)
     for parent in list(clone.modules()):
         for child_name, child in parent.named_children():
-            relu6_like = isinstance(child, nn.Hardtanh) and child.min_val == 0.0
-            if isinstance(child, nn.ReLU) or relu6_like:
+            if relu_bounds(child) is not None:
                 setattr(parent, child_name, nn.Identity())
     return clone
 

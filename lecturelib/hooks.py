@@ -26,6 +26,7 @@ __all__ = [
     "layer_names",
     "preserved_state",
     "record_activations",
+    "relu_bounds",
     "resolve_layer",
 ]
 
@@ -124,8 +125,9 @@ class _RuleFunction(torch.autograd.Function):
         return out, None, None, None
 
 
-def _relu_bounds(module: nn.Module) -> tuple[float, float | None] | None:
-    """(low, high) of a ReLU-like module, or None if it is not one."""
+def relu_bounds(module: nn.Module) -> tuple[float, float | None] | None:
+    """(low, high) of a ReLU-like module (``nn.ReLU``, ``nn.ReLU6``, ``Hardtanh(0, ·)``),
+    or None if it is not one: the package's one test of "is this unit ReLU-like"."""
     if isinstance(module, nn.ReLU):
         return 0.0, None
     if isinstance(module, nn.Hardtanh) and module.min_val == 0.0:  # ReLU6 and kin
@@ -170,7 +172,7 @@ def backward_rule(model: nn.Module, rule: str = "guided") -> Iterator[int]:
     patched = []
     try:
         for module in model.modules():
-            bounds = _relu_bounds(module)
+            bounds = relu_bounds(module)
             if bounds is None:
                 continue
             module._lecturelib_stack = []

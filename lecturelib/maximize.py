@@ -216,6 +216,7 @@ def maximize_response(
     """
     steps = check_int("steps", steps, low=1)
     lr = check_float("lr", lr, low=0.0)
+    init_std = check_float("init_std", init_std, low=0.0)
     prior_weight = check_float("prior_weight", prior_weight, low=0.0)
     objectives = make_objectives(objective, classes)
     layers = sorted({o.layer for o in objectives if o.layer is not None})

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .hooks import preserved_state
 from .plot import new_figure, show_image, show_map
-from .validate import check_float, check_images, check_int, check_target
+from .validate import check_float, check_images, check_int, resolve_target
 
 __all__ = [
     "compute_heatmap",
@@ -34,34 +34,10 @@ __all__ = [
 ]
 
 
-def _scores(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
+def _scores(model: nn.Module, x: Tensor, target) -> Tensor:
     """Sum over the batch of each row's target logit (one backward gives every row's)."""
     out = model(x)
-    if out.dim() != 2:
-        raise ValueError(
-            f"model must return (N, classes) scores; got shape {tuple(out.shape)}"
-        )
-    check_target(target, out.shape[1], out.shape[0])
-    return out.gather(1, target.to(out.device).view(-1, 1)).sum()
-
-
-def _resolve_target(model: nn.Module, images: Tensor, target) -> Tensor:
-    """(N,) long target on the images' device; ``None`` → the predicted class."""
-    if target is None:
-        with torch.no_grad():
-            return model(images).argmax(1)
-    t = target if isinstance(target, Tensor) else torch.as_tensor(target)
-    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
-        raise TypeError(f"target must hold integer class indices; got {t.dtype}")
-    t = t.detach().flatten().long()
-    n_images = images.shape[0]
-    if t.numel() == 1:
-        t = t.expand(n_images)
-    if t.numel() != n_images:
-        raise ValueError(
-            f"target must have one entry per image ({n_images}); got {t.numel()}"
-        )
-    return t.to(images.device).clone()
+    return out.gather(1, resolve_target(out, target).view(-1, 1)).sum()
 
 
 def saliency(model: nn.Module, images: Tensor, target=None) -> Tensor:
@@ -78,7 +54,6 @@ def saliency(model: nn.Module, images: Tensor, target=None) -> Tensor:
     """
     check_images(images)
     with preserved_state(model):
-        target = _resolve_target(model, images, target)
         x = _input(images)
         (grad,) = torch.autograd.grad(_scores(model, x, target), x)
     return grad.contiguous()
@@ -137,7 +112,8 @@ def smoothgrad(
     copies = torch.arange(n_images * n, device=x0.device) // n  # image of each copy
     chunks = torch.split(copies, batch_size)
     with preserved_state(model):
-        target = _resolve_target(model, x0, target)
+        with torch.no_grad():  # None: the class predicted for the clean image
+            target = resolve_target(model(x0), target)
         for idx in tqdm(
             chunks, desc="SmoothGrad", disable=not progress or len(chunks) < 2
         ):

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
+from .activations import compute_activations
 from .guided import backprop_selected, check_channel, show_attribution
 from .hooks import preserved_state, record_activations, resolve_layer
 from .plot import new_figure, show_image
@@ -40,21 +40,10 @@ __all__ = [
 def compute_layer_activations(
     model, images, layer: str, *, batch_size: int = 64, progress: bool = True
 ) -> Tensor:
-    """Output of ``layer`` (M, C, H', W') for a dataset ``images`` (M, C, H, W), in batches."""
-    check_images(images)
-    name = resolve_layer(model, layer)[0]
-    chunks = torch.split(images, check_int("batch_size", batch_size, low=1))
-    parts = []
-    with preserved_state(model):
-        for x in tqdm(
-            chunks,
-            desc=f"activations of {name}",
-            disable=not progress or len(chunks) < 2,
-        ):
-            with record_activations(model, name) as rec:
-                model(x)
-            parts.append(rec[name])
-    return torch.cat(parts)
+    """Deprecated spelling of ``compute_activations(model, images, layer)[layer]``."""
+    return compute_activations(
+        model, images, layer, batch_size=batch_size, progress=progress
+    )[layer]
 
 
 def receptive_field_boxes(
@@ -153,7 +142,7 @@ def compute_top_patches(
         layer: a convolutional layer's name; channel: in [0, channels − 1].
         per_image: at most this many patches (distinct local maxima) per image.
         rule: how each unit is projected back to the input (``"deconv"``, as the paper).
-        activations: ``compute_layer_activations(model, images, layer)`` if already
+        activations: ``compute_activations(model, images, layer)[layer]`` if already
             computed (a channel slider then costs only the k back-projections).
     Returns:
         :class:`TopPatches`, strongest first.
@@ -164,9 +153,7 @@ def compute_top_patches(
     acts = (
         activations
         if activations is not None
-        else compute_layer_activations(
-            model, images, layer, batch_size=batch_size, progress=False
-        )
+        else compute_activations(model, images, layer, batch_size=batch_size)[layer]
     )
     if acts.dim() != 4:
         raise ValueError(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import torch
 
 __all__ = [
     "check_choice",
+    "check_finite",
     "check_float",
     "check_images",
     "check_int",
-    "check_target",
     "close_names",
+    "resolve_target",
 ]
 
 
@@ -64,6 +67,10 @@ def check_float(
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number; got {type(value).__name__}")
     value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{name} must be a finite number in {_range(low, high)}; got {value}"
+        )
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"{name} must be in {_range(low, high)}; got {value}")
     return value
@@ -101,20 +108,53 @@ def check_images(
         raise ValueError(
             f"{name} must be at least {min_size}×{min_size}; got {tuple(images.shape[-2:])}"
         )
+    check_finite(name, images)
     return images
 
 
-def check_target(target, n_outputs: int, n_images: int) -> torch.Tensor:
-    """A class index, or one per image, each in ``[0, n_outputs - 1]``; returns (N,) long."""
+def check_finite(name: str, values: torch.Tensor) -> torch.Tensor:
+    """``values`` must hold no NaN and no infinity (they would give a silent NaN map)."""
+    bad = ~torch.isfinite(values.detach())
+    if bad.any():
+        raise ValueError(
+            f"{name} must be finite; it contains NaN or infinite values "
+            f"({int(bad.sum())} of {values.numel()})"
+        )
+    return values
+
+
+def resolve_target(outputs: torch.Tensor, target) -> torch.Tensor:
+    """The class to explain for each row of ``outputs`` (N, K): (N,) long on its device.
+
+    The package's one reading of ``target``: ``None`` is each row's predicted class
+    (``outputs.argmax(1)``); otherwise a class index for every row, or one index per row
+    (a sequence or an integer tensor), each in ``[0, K - 1]``. Float and bool tensors
+    are refused (a float is not a class index).
+    """
+    if not isinstance(outputs, torch.Tensor) or outputs.dim() != 2:
+        shape = tuple(outputs.shape) if isinstance(outputs, torch.Tensor) else outputs
+        raise ValueError(f"model must return (N, classes) scores; got {shape}")
+    n_images, n_outputs = outputs.shape
+    if target is None:
+        return outputs.detach().argmax(1)
     if isinstance(target, torch.Tensor):
+        if (
+            target.is_floating_point()
+            or target.is_complex()
+            or target.dtype == torch.bool
+        ):
+            raise TypeError(
+                f"target must hold integer class indices; got {target.dtype}"
+            )
         t = target.detach().flatten().long().cpu()
-    elif isinstance(target, int) and not isinstance(target, bool):
-        t = torch.tensor([target])
-    elif isinstance(target, (list, tuple)) and all(isinstance(v, int) for v in target):
-        t = torch.tensor(list(target), dtype=torch.long)
+    elif _is_int(target):
+        t = torch.tensor([int(target)])
+    elif isinstance(target, (list, tuple)) and all(map(_is_int, target)):
+        t = torch.tensor([int(v) for v in target], dtype=torch.long)
     else:
         raise TypeError(
-            f"target must be an int, a list of ints or a tensor; got {type(target).__name__}"
+            "target must be None, an int, a list of ints or an integer tensor; "
+            f"got {type(target).__name__}"
         )
     if t.numel() == 1:
         t = t.expand(n_images)
@@ -127,7 +167,11 @@ def check_target(target, n_outputs: int, n_images: int) -> torch.Tensor:
         raise ValueError(
             f"target must be in [0, {n_outputs - 1}] (the model has {n_outputs} outputs); got {bad}"
         )
-    return t.clone()
+    return t.to(outputs.device).clone()
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _range(low, high) -> str:

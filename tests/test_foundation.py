@@ -1,5 +1,6 @@
 """Device, data, models and argument checks of the foundation."""
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -155,8 +156,15 @@ def test_validate_messages():
     with pytest.raises(TypeError, match="images"):
         validate.check_images([[0.0]])
     with pytest.raises(ValueError, match=r"target must be in \[0, 9\]"):
-        validate.check_target(10, 10, 1)
-    assert validate.check_target(3, 10, 4).tolist() == [3, 3, 3, 3]
+        validate.resolve_target(torch.zeros(1, 10), 10)
+    assert validate.resolve_target(torch.zeros(4, 10), 3).tolist() == [3, 3, 3, 3]
+    scores = torch.tensor([[0.0, 2.0, 1.0], [3.0, 0.0, 1.0]])
+    assert validate.resolve_target(scores, None).tolist() == [1, 0]  # predicted
+    assert validate.resolve_target(scores, np.int64(2)).tolist() == [2, 2]
+    with pytest.raises(TypeError, match="integer class indices"):
+        validate.resolve_target(scores, torch.tensor([1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"one entry per image \(2\)"):
+        validate.resolve_target(scores, [0, 1, 2])
     with pytest.raises(ValueError, match=r"stride must be in \[1, ∞\]; got 0"):
         validate.check_int("stride", 0, low=1)
     with pytest.raises(TypeError, match="size"):

@@ -4,11 +4,11 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from lecturelib.activations import compute_activations
 from lecturelib.guided import backprop_view
 from lecturelib.hooks import hook_count
 from lecturelib.models import LeNet
 from lecturelib.top_patches import (
-    compute_layer_activations,
     compute_top_patches,
     plot_top_patches,
     receptive_field_boxes,
@@ -35,7 +35,7 @@ def test_top_patches_are_the_channel_maxima_cropped_to_the_receptive_field():
     model = LeNet().eval()
     x = torch.rand(30, 1, 28, 28)
     top = compute_top_patches(model, x, "conv2", 5, k=4)
-    acts = compute_layer_activations(model, x, "conv2", batch_size=7, progress=False)
+    acts = compute_activations(model, x, "conv2", batch_size=7)["conv2"]
     best = acts[:, 5].flatten(1).amax(1)
     torch.testing.assert_close(top.values, best.sort(descending=True).values[:4])
     torch.testing.assert_close(best[top.indices], top.values)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ipywidgets as W
 import torch
 
+from ..activations import compute_activations
 from ..cache import cached
 from ..guided import backprop_unit, plot_backprop_views, unit_text
 from ..hooks import RULES, preserved_state, record_activations
 from ..top_patches import (
-    compute_layer_activations,
     compute_top_patches,
     plot_top_patches,
 )
@@ -93,7 +93,7 @@ def top_patches_widget(
     """
     acts = kw.pop("activations", None)
     if acts is None:
-        acts = compute_layer_activations(model, images, layer)
+        acts = compute_activations(model, images, layer, progress=True)[layer]
     slider = W.IntSlider(value=channel, min=0, max=acts.shape[1] - 1,
                          description="channel", continuous_update=False)  # fmt: skip
 
