@@ -1,0 +1,89 @@
+"""The package works outside the checkout: a wheel, installed into a fresh environment.
+
+The wheel is built from this checkout and installed (without dependencies) into a new
+virtual environment in a temporary folder; the dependencies come from the test's own
+environment through a path file, so nothing is downloaded. Python then runs from a
+folder outside the checkout and loads what the notebooks load: LeNet, the AllConvNet,
+the pooling-free ResNet, the ImageNet model, and the exercises' checks.
+"""
+
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    import lecturelib
+    from lecturelib import exercises
+    from lecturelib.models import (
+        load_all_conv, load_imagenet_model, load_lenet, load_resnet_nopool,
+    )
+    here = Path(lecturelib.__file__).resolve()
+    assert Path(sys.prefix) in here.parents, here  # the wheel's copy, not the checkout
+    print("lecturelib from", here.parent)
+    print("LeNet", sum(p.numel() for p in load_lenet().parameters()))
+    print("AllConvNet", sum(p.numel() for p in load_all_conv().parameters()))
+    print("ResNetNoPool depth", load_resnet_nopool().depth)
+    model, preprocess, classes = load_imagenet_model()
+    print("ImageNet", type(model).__name__, len(classes), "classes")
+    print("exercises", len(list(exercises.CHECKS_DIR.glob("nb*/q*.py"))))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def fresh_env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("install")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-q", "-w", str(tmp / "dist"), str(ROOT)],
+        check=True, cwd=tmp,
+    )  # fmt: skip
+    (wheel,) = (tmp / "dist").glob("lecturelib-*.whl")
+    env_dir = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)],
+                   check=True)  # fmt: skip
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    # the dependencies: this environment's site-packages (not its editable lecturelib)
+    deps = sysconfig.get_paths()["purelib"]
+    Path(site, "_deps.pth").write_text(deps + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+         "-q", str(wheel)],
+        check=True,
+    )  # fmt: skip
+    return python, tmp
+
+
+def test_wheel_ships_the_checkpoints_and_the_exercises(fresh_env):
+    python, tmp = fresh_env
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "LECTURELIB_DATA")
+    }
+    env["LECTURELIB_OFFLINE"] = "1"
+    out = subprocess.run(
+        [str(python), "-c", SCRIPT], check=False, cwd=tmp, env=env, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    print(out.stdout)
+    assert "LeNet 105" in out.stdout  # 105,506 parameters
+    assert "AllConvNet" in out.stdout and "ResNetNoPool depth 10" in out.stdout
+    assert "1000 classes" in out.stdout
+    n_checks = len(list((ROOT / "lecturelib/exercises/checks").glob("nb*/q*.py")))
+    assert f"exercises {n_checks}" in out.stdout
