@@ -4,6 +4,7 @@ Each test rebuilds what its notebook cell needed with the library (small models)
 drives the widget by its control names, as a student would.
 """
 
+import torch
 from tiny_models import small_cnn
 
 from lecturelib.hooks import hook_count
@@ -35,3 +36,19 @@ def test_03_activations_widget_redraws_without_new_hooks():
     explorer.controls["unit"].value = 3
     assert hook_count(cnn) == 0
     assert explorer.readout.value != before and "unit 3" in explorer.readout.value
+
+
+def test_04_embedding_widget_layer_slider_reuses_the_cached_embeddings():
+    from lecturelib.embeddings import EmbeddingCache
+    from lecturelib.widgets.embeddings import embedding_widget
+
+    g = torch.Generator().manual_seed(0)
+    feats = {name: torch.randn(40, 6, generator=g) for name in ("input", "a", "b")}
+    cache = EmbeddingCache(feats, torch.arange(40) % 2, k=3, pca_dims=3)
+    cache.compute(perplexity=30)  # as the notebook computes every layer first
+    explorer = embedding_widget(cache, perplexities=(5, 10, 30))
+    runs = cache.runs
+    for name in cache.layers:
+        explorer.controls["layer"].value = name
+    assert cache.runs == runs, "moving the layer slider re-uses the cached embeddings"
+    assert "from the cache" in explorer.readout.value
