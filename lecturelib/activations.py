@@ -268,8 +268,6 @@ def lecture_table(*, model_name: str, n_random: int, purity, pure, share):
     Returns:
         ``pandas.DataFrame`` with columns "lecture" and "here".
     """
-    import pandas as pd
-
     deep = list(purity)[-1]
     rows = [
         ("MNIST character", "LeNet (LeCun et al., 1998)", "LeNet, 4,000 training digits"),

@@ -373,7 +373,6 @@ def lecture_table(
     Returns:
         ``pandas.DataFrame`` with columns "lecture" and "here".
     """
-    import pandas as pd
 
     def knn(results: dict) -> str:
         return ", ".join(f"{k} {r['knn']:.2f}" for k, r in results.items())

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
@@ -336,7 +337,6 @@ def lecture_table(lenet: nn.Module, imagenet: nn.Module, first, second, smoothne
     Returns:
         ``pandas.DataFrame`` with columns "lecture" and "here".
     """
-    import pandas as pd
 
     def pair(layer: str) -> str:
         return (
