@@ -96,6 +96,8 @@ __all__ = [
     "keyable",
 ]
 
+NEVER_KEYED = frozenset({"progress", "threads"})
+
 _OFF = {"off", "0", "false", "no", "none"}
 _MEMORY_ENTRIES = 16
 _MEMORY: dict[tuple[str, str], OrderedDict] = {}  # (folder, name) -> key -> result
@@ -489,7 +491,9 @@ def cached(
         cache_dir: folder of the cache (default: :func:`cache_dir`; when the
             cache is off, ``LECTURELIB_CACHE=off`` still wins).
         cache_name: sub-folder of the cache (default: ``fn``'s qualified name).
-        cache_ignore: argument names left out of the key.
+        cache_ignore: argument names left out of the key, besides
+            :data:`NEVER_KEYED` (``progress`` and ``threads`` change the display or the
+            speed of lecturelib's functions, never their result).
     Returns:
         ``fn``'s result (a fresh copy on a hit, on the first tensor argument's device).
     """
@@ -501,4 +505,5 @@ def cached(
         if _ONLY[0]:
             raise NotCached(name)
         return fn(*args, **kwargs)
-    return _call(fn, name, frozenset(cache_ignore), args, kwargs, folder)
+    ignore = frozenset(cache_ignore) | NEVER_KEYED
+    return _call(fn, name, ignore, args, kwargs, folder)

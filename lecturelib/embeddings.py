@@ -309,7 +309,6 @@ class EmbeddingCache:
                     pca_dims=self.pca_dims,
                     seed=self.seed,
                     threads=self.threads,
-                    cache_ignore=("threads",),
                 )
             if not watch.from_cache:
                 self.runs += 1

@@ -93,29 +93,17 @@ def test_cached_map_equals_the_direct_computation():
     direct = occlusion_sensitivity(net, x, 2, size=4, stride=2, progress=False)
     once = cached(occlusion_sensitivity, net, x, 2, size=4, stride=2, progress=False)
     clear_cache(memory_only=True)
-    with cache_watch() as watch:
+    with cache_watch() as watch:  # progress is never part of the key (NEVER_KEYED)
         again = cached(
-            occlusion_sensitivity,
-            net,
-            x,
-            2,
-            size=4,
-            stride=2,
-            progress=True,
-            cache_ignore=("progress",),
+            occlusion_sensitivity, net, x, 2, size=4, stride=2, progress=True
         )
-    assert torch.equal(direct, once)
-    assert watch.misses == 1  # progress was part of the first key, not the second
+    assert torch.equal(direct, once) and watch.hits == 1 and watch.misses == 0
+    with cache_watch() as watch:  # another stride: another key
+        cached(occlusion_sensitivity, net, x, 2, size=4, stride=3, progress=False)
+    assert watch.misses == 1
     with cache_watch() as watch:
         third = cached(
-            occlusion_sensitivity,
-            net,
-            x,
-            2,
-            size=4,
-            stride=2,
-            progress=False,
-            cache_ignore=("progress",),
+            occlusion_sensitivity, net, x, 2, size=4, stride=2, progress=False
         )
     assert watch.from_cache and watch.describe() == "from the cache"
     assert torch.equal(again, third) and torch.equal(direct, third)

@@ -12,7 +12,7 @@ from ..activations_plots import describe_unit, plot_unit
 from ..cache import cached
 from ..data import PHOTO_NAMES, load_photo
 from ..device import make_generator
-from .panel import Panel
+from .panel import Panel, menu, slider
 
 PLAN = "photo drop-down (every shipped photo)"
 
@@ -42,11 +42,11 @@ def activations_widget(
     names = list(layers) if layers is not None else spread(relu_layers(model), 8)
     start = photo if isinstance(photo, str) and photo in PHOTO_NAMES else PHOTO_NAMES[0]
     controls = {
-        "photo": W.Dropdown(options=list(PHOTO_NAMES), value=start, description="photo"),
+        "photo": menu("photo", PHOTO_NAMES, value=start),
         "path": W.Text(placeholder="or a file path, then Enter", continuous_update=False),
         "upload": W.FileUpload(accept="image/*", multiple=False, description="upload"),
-        "layer": W.Dropdown(options=names, value=names[-1], description="layer"),
-        "unit": W.IntSlider(0, 0, 0, description="unit", continuous_update=False),
+        "layer": menu("layer", names, value=names[-1]),
+        "unit": slider("unit", 0, 0, 0),
     }  # fmt: skip
     source, state = {"new": photo}, {}
 

@@ -18,7 +18,7 @@ from ..cache import cached, keyable
 from ..device import make_generator
 from ..fooling import fooling_search
 from ..plot import plot_optimized
-from .panel import Panel, forward_seconds
+from .panel import Panel, forward_seconds, menu, slider
 
 STEPS = [1, 5, 10, 15, 25, 50]
 PLAN = f"image drop-down, steps {STEPS}, loss; fooling class"
@@ -41,20 +41,19 @@ def attack_widget(
         ``"loss"``; the readout gives the label change and the perturbation's size.
     """
     controls = {
-        "image": W.Dropdown(options=[(str(n), i) for i, n in enumerate(names)],
-                            description="image"),
-        "steps": W.IntSlider(value=steps, min=1, max=100, description="steps",
-                             continuous_update=False),
-        "lr": W.FloatLogSlider(value=lr, base=10, min=-3, max=1, description="lr",
-                               continuous_update=False),
+        "image": menu("image", [(str(n), i) for i, n in enumerate(names)]),
+        "steps": slider("steps", steps, 1, 100),
+        "lr": W.FloatLogSlider(
+            lr, min=-3, max=1, description="lr", continuous_update=False
+        ),
         "loss": W.ToggleButtons(options=["ce", "margin"], description="loss"),
-    }  # fmt: skip
+    }
 
     def compute(v: dict, progress: bool):
         x = images[v["image"] : v["image"] + 1]
         adv, hist = cached(
-            adversarial_attack, model, x, steps=v["steps"], lr=round(v["lr"], 6),
-            loss=v["loss"], progress=progress, cache_ignore=("progress",),
+            adversarial_attack, model, x, steps=v["steps"], lr=v["lr"], loss=v["loss"],
+            progress=progress,
         )  # fmt: skip
         rel = 100 * relative_perturbation(x, adv)[0]
         k = int(first_change(hist)[0])
@@ -94,24 +93,18 @@ def fooling_widget(
         ``"generations"``; the readout gives the target's probability, before → after.
     """
     controls = {
-        "class": W.Dropdown(options=[(classes[t], t) for t in targets],
-                            description="class"),
-        # more than the 4 elite images kept each generation
-        "population": W.IntSlider(value=population, min=8, max=256,
-                                  description="population", continuous_update=False),
-        "generations": W.IntSlider(value=generations, min=1, max=1000,
-                                   description="generations", continuous_update=False),
-    }  # fmt: skip
+        "class": menu("class", [(classes[t], t) for t in targets]),
+        "population": slider("population", population, 8, 256),  # > the 4 elite
+        "generations": slider("generations", generations, 1, 1000),
+    }
 
     def compute(v: dict, progress: bool):
         settings = {"shape": shape, "population": v["population"],
                     "generations": v["generations"], "to_input": to_input,
                     "generator": make_generator(seed), "progress": progress}  # fmt: skip
         if keyable(to_input):  # a setting seen before: from the disk cache
-            ignore = ("batch_size", "progress")
-            best, hist = cached(
-                fooling_search, model, v["class"], **settings, cache_ignore=ignore
-            )
+            best, hist = cached(fooling_search, model, v["class"], **settings,
+                                cache_ignore=("batch_size",))  # fmt: skip
         else:  # a lambda cannot be keyed: computed each time
             best, hist = fooling_search(model, v["class"], **settings)
         name = classes[v["class"]]

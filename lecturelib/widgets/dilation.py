@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import html
 
-import ipywidgets as W
-
 from ..dilation import conv_output_size
 from ..dilation_plots import describe_output, plot_dilation_1d, plot_dilation_2d
 from ..validate import check_int
-from .panel import Panel
+from .panel import Panel, slider
 
 PLAN = "no sweep needed: sizes are closed-form"
-
-
-def _slider(value, low, high, label):
-    return W.IntSlider(
-        value, min=low, max=high, description=label, continuous_update=False
-    )
 
 
 def dilation_widget(
@@ -31,8 +23,8 @@ def dilation_widget(
     check_int("input_size", input_size, low=kernel_size)
     largest = (input_size - 1) // max(kernel_size - 1, 1)
     controls = {
-        "dilation": _slider(1, 1, min(max_dilation, largest), "dilation"),
-        "output": _slider(0, 0, input_size - kernel_size, "output"),
+        "dilation": slider("dilation", 1, 1, min(max_dilation, largest)),
+        "output": slider("output", 0, 0, input_size - kernel_size),
     }
 
     def adjust(c: dict) -> None:  # the index stays inside the output
@@ -55,11 +47,9 @@ def dilation_2d_widget(
     h, w = input_size
     largest = (min(h, w) - 1) // max(kernel_size - 1, 1)
     controls = {
-        "dilation": _slider(
-            2 if largest >= 2 else 1, 1, min(max_dilation, largest), "dilation"
-        ),
-        "row": _slider(0, 0, h - 1, "row"),
-        "column": _slider(0, 0, w - 1, "column"),
+        "dilation": slider("dilation", min(2, largest), 1, min(max_dilation, largest)),
+        "row": slider("row", 0, 0, h - 1),
+        "column": slider("column", 0, 0, w - 1),
     }
 
     def adjust(c: dict) -> None:

@@ -31,13 +31,12 @@ def embedding_widget(
         new t-SNE run is estimated from the last one's time (announced if long).
     """
     options = [p for p in perplexities if p < len(cache.labels)]
+    pick = {"continuous_update": False}
     controls = {
         "layer": W.SelectionSlider(options=cache.layers, value=cache.layers[-1],
-                                   description="layer", continuous_update=False),
-        "perplexity": W.SelectionSlider(options=options,
-                                        value=30 if 30 in options else options[0],
-                                        description="perplexity",
-                                        continuous_update=False),
+                                   description="layer", **pick),
+        "perplexity": W.SelectionSlider(options=options, description="perplexity",
+                                        value=30 if 30 in options else options[0], **pick),
     }  # fmt: skip
 
     def runs(v: dict) -> int:  # 0 for an embedding this session has already

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ipywidgets as W
 from torch import nn
 
 from ..filters import conv_layers, describe_filter, plot_filter_choice, resolve_conv
-from .panel import Panel
+from .panel import Panel, menu, slider
 
 PLAN = "no sweep needed: filters are read from the weights"
 
@@ -26,10 +25,8 @@ def filters_widget(
     for name in names:
         resolve_conv(model, name)
     controls = {
-        "layer": W.Dropdown(options=names, value=names[0], description="layer"),
-        "filter": W.IntSlider(
-            value=0, min=0, max=0, description="filter", continuous_update=False
-        ),
+        "layer": menu("layer", names),
+        "filter": slider("filter", 0, 0, 0),
     }
 
     def adjust(c: dict) -> None:  # the slider covers the chosen layer's filters

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import ipywidgets as W
-import torch
 
 from ..activations import compute_activations
 from ..cache import cached
 from ..guided import backprop_unit, plot_backprop_views, unit_text
-from ..hooks import RULES, preserved_state, record_activations
-from ..top_patches import (
-    compute_top_patches,
-    plot_top_patches,
-)
-from .panel import Panel
+from ..hooks import RULES
+from ..top_patches import compute_top_patches, plot_top_patches
+from .panel import Panel, menu, slider
 
 PLAN = "image, rule, layer and channel (−1…15) controls; every top-patch channel"
 
@@ -32,23 +28,17 @@ def backprop_widget(
         ``"channel"``; channel −1 is the maximally responding unit of the whole
         layer. The readout names the unit.
     """
-    inner = [n for n in layers.values() if n]
-    with (
-        torch.no_grad(),
-        preserved_state(model),
-        record_activations(model, inner) as rec,
-    ):
-        model(images[:1])
-    shapes = {n: tuple(rec[n].shape[1:]) for n in inner}
+    inner = compute_activations(model, images[:1], [n for n in layers.values() if n])
+    shapes = {n: tuple(a.shape[1:]) for n, a in inner.items()}
     controls = {
-        "image": W.Dropdown(options=list(zip(names, range(len(names)))),
-                            description="image"),
-        "rule": W.ToggleButtons(options=list(RULES), value="guided", description="rule"),
+        "image": menu("image", zip(names, range(len(names)))),
+        "rule": W.ToggleButtons(
+            options=list(RULES), value="guided", description="rule"
+        ),
         # values are the labels (a None value would read as "no selection")
-        "layer": W.Dropdown(options=list(layers), description="layer"),
-        "channel": W.IntSlider(value=-1, min=-1, max=0, description="channel",
-                               continuous_update=False),
-    }  # fmt: skip
+        "layer": menu("layer", layers),
+        "channel": slider("channel", -1, -1, 0),
+    }
 
     def adjust(c: dict) -> None:  # the channels of the chosen layer
         name = layers[c["layer"].value]
@@ -94,8 +84,6 @@ def top_patches_widget(
     acts = kw.pop("activations", None)
     if acts is None:
         acts = compute_activations(model, images, layer, progress=True)[layer]
-    slider = W.IntSlider(value=channel, min=0, max=acts.shape[1] - 1,
-                         description="channel", continuous_update=False)  # fmt: skip
 
     def compute(v: dict, progress: bool):
         # ``activations`` follow from the model, the images and the layer: not keyed
@@ -109,4 +97,6 @@ def top_patches_widget(
         )
         return plot_top_patches(top, display=display), text
 
-    return Panel({"channel": slider}, compute, sweep={"channel": range(acts.shape[1])})
+    high = acts.shape[1] - 1
+    controls = {"channel": slider("channel", channel, 0, high)}
+    return Panel(controls, compute, sweep={"channel": range(high + 1)})

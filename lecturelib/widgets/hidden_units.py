@@ -12,7 +12,7 @@ from ..hidden_units import (
     plot_hidden_units,
 )
 from ..validate import check_int
-from .panel import Panel
+from .panel import Panel, menu, slider
 
 PLAN = "no sweep needed: the training run is cached, the slider only indexes it"
 
@@ -33,17 +33,17 @@ def hidden_units_widget(
     start = check_int(
         "iteration", hi if iteration is None else iteration, low=lo, high=hi
     )
-    kw = {"value": start, "min": lo, "max": hi}
-    slider = W.IntSlider(**kw, description="iteration", continuous_update=False,
-                         layout=W.Layout(width="55%"))  # fmt: skip
-    play = W.Play(**kw, step=max(1, (hi - lo) // 100), interval=400)
-    W.jslink((play, "value"), (slider, "value"))
+    bar = slider("iteration", start, lo, hi, layout=W.Layout(width="55%"))
+    play = W.Play(
+        value=start, min=lo, max=hi, step=max(1, (hi - lo) // 100), interval=400
+    )
+    W.jslink((play, "value"), (bar, "value"))
     marks = [(str(k), k) for k in LECTURE_ITERATIONS if lo <= k <= hi]
-    jump = W.Dropdown(options=[("lecture iteration…", None), *marks])
+    jump = menu("", [("lecture iteration…", None), *marks])
 
-    def on_jump(change):
+    def on_jump(change):  # a lecture iteration chosen: move the slider there
         if change["new"] is not None:
-            slider.value = change["new"]
+            bar.value = change["new"]
 
     jump.observe(on_jump, names="value")
 
@@ -56,7 +56,7 @@ def hidden_units_widget(
 
     # the play button and the menu move the slider, which redraws
     return Panel(
-        {"play": play, "iteration": slider, "jump": jump},
+        {"play": play, "iteration": bar, "jump": jump},
         compute,
         passive=("play", "jump"),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import ipywidgets as W
 import torch
 from torch import nn
 
@@ -12,7 +11,7 @@ from ..cache import cached
 from ..device import make_generator
 from ..maximize import make_objectives, maximize_response
 from ..plot import plot_optimized
-from .panel import Panel, forward_seconds
+from .panel import Panel, forward_seconds, menu, slider
 
 STEPS = [10, 25, 50, 100, 200]
 PRIORS = [0.0, 0.5, 1.0, 1.5, 2.0]
@@ -49,20 +48,17 @@ def maximize_widget(
         the readout gives the objective's rise and the prediction.
     """
     controls = {
-        "objective": W.Dropdown(options=list(choices), description="maximise"),
-        "steps": W.IntSlider(value=steps, min=1, max=max(500, steps),
-                             description="steps", continuous_update=False),
-        "prior": W.FloatSlider(value=prior_weight, min=0.0, max=5.0, step=0.1,
-                               description="prior", continuous_update=False),
-    }  # fmt: skip
+        "objective": menu("maximise", choices),
+        "steps": slider("steps", steps, 1, max(500, steps)),
+        "prior": slider("prior", float(prior_weight), 0.0, 5.0, step=0.1),
+    }
 
     def compute(v: dict, progress: bool):
         spec = choices[v["objective"]]
         x, h = cached(
             maximize_response, model, spec, steps=v["steps"], lr=lr, size=size,
-            prior_weight=round(v["prior"], 4), classes=classes,
+            prior_weight=v["prior"], classes=classes,
             generator=make_generator(seed), progress=progress,
-            cache_ignore=("progress",),
         )  # fmt: skip
         with torch.no_grad():
             p = model(x).softmax(1)[0]

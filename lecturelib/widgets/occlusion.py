@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 
-import ipywidgets as W
 from torch import Tensor, nn
 
 from ..cache import cached
@@ -14,7 +13,7 @@ from ..occlusion import (
     occlusion_sensitivity,
     plot_occlusion,
 )
-from .panel import Panel, forward_seconds
+from .panel import Panel, forward_seconds, slider
 
 SIZES = [*range(8, 65, 8), 96, 128]
 STRIDES = [4, 8, 16, 32]
@@ -44,11 +43,9 @@ def occlusion_widget(
     """
     height, width = image.shape[-2:]
     controls = {
-        "size": W.IntSlider(size, min=4, max=min(height, width), step=4,
-                            description="mask size", continuous_update=False),
-        "stride": W.IntSlider(stride, min=1, max=min(64, max(height, width)),
-                              description="stride", continuous_update=False),
-    }  # fmt: skip
+        "size": slider("mask size", size, 4, min(height, width), step=4),
+        "stride": slider("stride", stride, 1, min(64, max(height, width))),
+    }
 
     def masks(v: dict) -> int:
         rows, cols = map_shape(height, width, v["size"], v["stride"])
@@ -58,7 +55,7 @@ def occlusion_widget(
         size, stride = v["size"], v["stride"]
         heat = cached(
             occlusion_sensitivity, model, image, target, size=size, stride=stride,
-            method=method, progress=progress, cache_ignore=("batch_size", "progress"),
+            method=method, progress=progress, cache_ignore=("batch_size",),
         )[0]  # fmt: skip
         y, x = most_sensitive_square(heat, size, stride)
         text = html.escape(

@@ -43,11 +43,12 @@ from tqdm.auto import tqdm
 from ..cache import NotCached, cache_only, cache_watch
 from ..hooks import preserved_state
 
-__all__ = ["BUDGET_S", "Panel", "forward_seconds", "sweep_all"]
+__all__ = ["BUDGET_S", "Panel", "forward_seconds", "menu", "slider", "sweep_all"]
 
 #: Seconds a control move may start without asking; above, a "compute" button.
 BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_BUDGET", "10"))
 PROGRESS_S = 2.0  # expected seconds above which the compute function shows a bar
+_STYLE = {"description_width": "initial"}
 _SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
 
 
@@ -61,11 +62,6 @@ def _png(fig: Figure) -> dict:
         "image/png": base64.b64encode(buf.getvalue()).decode(),
         "text/plain": "<Figure>",
     }
-    return {"output_type": "display_data", "data": data, "metadata": {}}
-
-
-def _html(text: str, body: str) -> dict:
-    data = {"text/plain": text, "text/html": body}
     return {"output_type": "display_data", "data": data, "metadata": {}}
 
 
@@ -86,23 +82,24 @@ def _allowed(control, value) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def _kernel():
-
-    return getattr(get_ipython(), "kernel", None)
-
-
 def _from_code() -> bool:
     """True when a notebook cell (not a move in the page) changed the control."""
-    kernel = _kernel()
-    if kernel is None or not hasattr(kernel, "get_parent"):
-        return False
-    return kernel.get_parent().get("header", {}).get("msg_type") == "execute_request"
+    kernel = getattr(get_ipython(), "kernel", None)
+    parent = kernel.get_parent() if hasattr(kernel, "get_parent") else {}
+    return parent.get("header", {}).get("msg_type") == "execute_request"
 
 
-def _show(output: W.Output, *outputs: dict) -> None:
-    """Replace what ``output`` shows (set from the kernel only: nothing is captured
-    into it, so the page never syncs other contents back)."""
-    output.outputs = outputs
+def slider(label: str, value, low, high, step=None, **kw) -> W.Widget:
+    """A slider that redraws on release: a float slider when ``value`` is a float."""
+    kind = W.FloatSlider if isinstance(value, float) else W.IntSlider
+    kw.update(step=step) if step is not None else None
+    return kind(value=value, min=low, max=high, description=label,
+                continuous_update=False, style=_STYLE, **kw)  # fmt: skip
+
+
+def menu(label: str, options, **kw) -> W.Dropdown:
+    """A drop-down of ``options``: values, or (label, value) pairs."""
+    return W.Dropdown(options=list(options), description=label, style=_STYLE, **kw)
 
 
 def forward_seconds(model, x, *, backward: bool = False) -> float:
@@ -164,23 +161,21 @@ class Panel(W.VBox):
         self._compute, self._cost, self._adjust = compute, cost, adjust
         self._unit_seconds, self._rate = unit_seconds, None
         self._say_cache, self._busy, self._forced = say_cache, False, False
-        for name, control in self.controls.items():
-            control.add_class("lecturelib-control")
-            control.add_class(f"lecturelib-control-{name}")
-            if name == main:
-                control.add_class("lecturelib-main")
-        self.readout.add_class("lecturelib-readout")
-        self.button.add_class("lecturelib-compute")
-        self.output.add_class("lecturelib-output")
+        named = [(self.readout, "readout"), (self.button, "compute"),
+                 (self.output, "output")]  # fmt: skip
+        for name, control in self.controls.items():  # CSS classes: the browser test
+            named += [(control, "control"), (control, f"control-{name}")]
+            named += [(control, "main")] if name == main else []
+            if name not in passive:
+                control.observe(self._moved, names="value")
+        for widget, css in named:
+            widget.add_class(f"lecturelib-{css}")
         row = W.HBox(
             list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")
         )
         bar = W.HBox([self.readout, self.button])
         super().__init__([row, bar, self._progress, self.output])
         self.button.on_click(lambda _: self.refresh(force=True))
-        for name, control in self.controls.items():
-            if name not in passive:
-                control.observe(self._moved, names="value")
         self.sweep_plan = [
             (self.controls[name], list(dict.fromkeys(values)))
             for name, values in (sweep or {}).items()
@@ -195,8 +190,10 @@ class Panel(W.VBox):
             self.refresh(force=self._forced or _from_code())
 
     def values(self) -> dict:
-        """The controls' current values, by name."""
-        return {name: c.value for name, c in self.controls.items()}
+        """The controls' values by name; floats rounded (0.3, not 0.30000000000000004,
+        so that a slider's value keys the result cache the same way each time)."""
+        return {n: round(c.value, 6) if isinstance(c.value, float) else c.value
+                for n, c in self.controls.items()}  # fmt: skip
 
     def _estimate(self, values: dict) -> float | None:
         if self._cost is None:
@@ -216,8 +213,7 @@ class Panel(W.VBox):
                 values = self.values()
                 self.estimate = estimate = self._estimate(values)
             except Exception as err:  # noqa: BLE001 - shown in the widget
-                self._failed(err)
-                return
+                return self._failed(err)
             if force or estimate is None or estimate <= BUDGET_S:
                 self._run(values, estimate)
             else:
@@ -225,17 +221,22 @@ class Panel(W.VBox):
                     with cache_only():  # stored already? then it costs nothing
                         self._run(values, estimate, quiet=True)
                 except NotCached:
-                    self._announce(estimate)
+                    self._say("estimate", f"⏳ this setting needs about <b>"
+                              f"{_duration(estimate)}</b> (more than {_duration(BUDGET_S)}"
+                              "): press <b>compute</b> to start it, or move a control",
+                              button=True)  # fmt: skip
         finally:
             self._busy = False
 
-    def _announce(self, estimate: float) -> None:
-        self.state = "estimate"
-        self.readout.value = (
-            f"⏳ this setting needs about <b>{_duration(estimate)}</b> (more than "
-            f"{_duration(BUDGET_S)}): press <b>compute</b> to start it, or move a control"
-        )
-        self.button.layout.display = None
+    def _say(self, state: str, readout: str, shown=None, *, button=False) -> None:
+        """Set the state and the readout; ``shown``: (text, html) for the figure area
+        (set from the kernel only, so the page never syncs other contents back)."""
+        self.state, self.readout.value = state, readout
+        if shown is not None:
+            data = {"text/plain": shown[0], "text/html": shown[1]}
+            self.output.outputs = ({"output_type": "display_data", "data": data,
+                                    "metadata": {}},)  # fmt: skip
+        self.button.layout.display = None if button else "none"
 
     def _run(self, values: dict, estimate: float | None, quiet: bool = False) -> None:
         if not quiet:
@@ -251,18 +252,19 @@ class Panel(W.VBox):
                     figs, text = self._compute(values, progress and not quiet)
             except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - shown below
                 error = err
-            if not quiet and _kernel() is not None:  # the bars go when done
+            if not quiet and get_ipython() is not None:  # the bars go when done
                 self._progress.clear_output()
         if isinstance(error, NotCached) and quiet:
             raise error
         if isinstance(error, KeyboardInterrupt):
-            self._stopped()
+            self._say("stopped", "⏹ stopped (the kernel was interrupted): move a control "
+                      "or press <b>compute</b> to start again", ("stopped", "<i>stopped</i>"),
+                      button=True)  # fmt: skip
             if _from_code():  # the stop button also stops the cell that ran it
                 raise error
             return
         if error is not None:
-            self._failed(error)
-            return
+            return self._failed(error)
         seconds = time.perf_counter() - start
         if watch.misses and self._cost is not None:  # measured: the next estimates
             units = float(self._cost(values))
@@ -271,30 +273,14 @@ class Panel(W.VBox):
         if self._say_cache and watch.hits + watch.misses:
             text = f"{text} ({watch.describe()})"
         figs = [] if figs is None else [figs] if isinstance(figs, Figure) else figs
-        _show(self.output, *(_png(f) for f in figs))
-        self.readout.value = text
-        self.button.layout.display = "none"
-        self.state = "drawn"
+        self.output.outputs = tuple(_png(f) for f in figs)
+        self._say("drawn", text)
 
     def _failed(self, err: BaseException) -> None:
-        self.state = "failed"
-        message = f"{type(err).__name__}: {err}"
-        self.readout.value = (
-            f"⚠ the computation failed ({html.escape(type(err).__name__)}); "
-            "change a setting to try again"
-        )
+        name, message = html.escape(type(err).__name__), f"{type(err).__name__}: {err}"
         body = f'<pre style="color:#b00">{html.escape(message)}</pre>'
-        _show(self.output, _html(message, body))
-        self.button.layout.display = "none"
-
-    def _stopped(self) -> None:
-        self.state = "stopped"
-        self.readout.value = (
-            "⏹ stopped (the kernel was interrupted): move a control or press "
-            "<b>compute</b> to start again"
-        )
-        _show(self.output, _html("stopped", "<i>stopped</i>"))
-        self.button.layout.display = None
+        self._say("failed", f"⚠ the computation failed ({name}); change a setting to "
+                  "try again", (message, body))  # fmt: skip
 
     def sweep(self, *, progress: bool = True) -> int:
         """Move each control of the sweep plan over its values; returns settings visited.

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ipywidgets as W
 import torch
 from torch import Tensor, nn
 
 from ..cache import cached
 from ..saliency import plot_saliency, saliency, smoothgrad
-from .panel import Panel, forward_seconds
+from .panel import Panel, forward_seconds, menu, slider
 
 SIGMAS = [round(0.05 * i, 2) for i in range(21)]
 COPIES = [1, 5, 10, 20, 50]
@@ -35,16 +34,11 @@ def saliency_widget(
         a :class:`Panel` with controls ``"image"``, ``"sigma"`` and ``"n"``; the
         readout states the settings and the maps' mean absolute value.
     """
-    style = {"description_width": "initial"}
     controls = {
-        "image": W.Dropdown(options=list(zip(names, range(len(names)))),
-                            description="image"),
-        "sigma": W.FloatSlider(value=sigma, min=0.0, max=1.0, step=0.05,
-                               continuous_update=False, description="σ / (max − min)",
-                               style=style),
-        "n": W.IntSlider(value=n, min=1, max=max_n, continuous_update=False,
-                         description="n copies", style=style),
-    }  # fmt: skip
+        "image": menu("image", zip(names, range(len(names)))),
+        "sigma": slider("σ / (max − min)", float(sigma), 0.0, 1.0, step=0.05),
+        "n": slider("n copies", n, 1, max_n),
+    }
 
     def compute(v: dict, progress: bool):
         i, k, s = v["image"], v["n"], v["sigma"]
@@ -52,9 +46,8 @@ def saliency_widget(
         gen = torch.Generator(device=x.device).manual_seed(seed)
         grad = cached(saliency, model, x)
         smooth = cached(
-            smoothgrad, model, x, n=k,
-            sigma=round(s, 4),  # the same key for 0.3 and 0.30000000000000004
-            generator=gen, progress=progress, cache_ignore=("batch_size", "progress"),
+            smoothgrad, model, x, n=k, sigma=s, generator=gen, progress=progress,
+            cache_ignore=("batch_size",),  # batch invariant: tests/test_contract.py
         )  # fmt: skip
         text = (
             f"{names[i]}: σ = {s:.2f}·Δ, n = {k}; mean |gradient| "
