@@ -21,26 +21,34 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .hooks import preserved_state, record_activations, resolve_layer
+from .plot import new_figure
 from .validate import check_choice, check_float, check_int, close_names
 
 __all__ = [
     "MultiScaleEdgeEnergy",
     "Objective",
+    "ToyPrior",
     "class_index",
+    "compute_toy_prior",
     "display_normalize",
+    "lecture_display",
     "lecture_objectives",
     "make_objectives",
     "maximize_response",
+    "plot_toy_prior",
 ]
 
 
 class MultiScaleEdgeEnergy(nn.Module):
     """The lecture's prior h(x) = Σ_s ‖δˢ(x) − g ⊛ δˢ(x)‖².
 
-    g is the 5×5 pseudo-Gaussian outer([1,4,6,4,1], [1,4,6,4,1]) / 256, δ a factor-2
-    average-pooling downscale, each channel filtered on its own (depthwise), scales
-    summed until the image is 5 pixels or smaller. Borders are padded by replication,
-    so a constant image has energy exactly 0 (zero padding would give it edges).
+    g is the 5×5 pseudo-Gaussian outer([1,4,6,4,1], [1,4,6,4,1]) / 256, each channel
+    filtered on its own (depthwise), scales summed until the image is 5 pixels or
+    smaller. ``borders="replicate"`` (default): borders padded by replication and δ a
+    2×2 average pooling, so a constant image has energy exactly 0. ``borders="zeros"``
+    is the lecture's module as written: zero padding for the blur and δ the 2×2 uniform
+    convolution with stride 2 and padding 1, which gives a constant image edges at its
+    borders (notebook 08 measures it).
 
     Args (forward):
         x: (N, C, H, W).
@@ -48,8 +56,9 @@ class MultiScaleEdgeEnergy(nn.Module):
         (N,) energies.
     """
 
-    def __init__(self):
+    def __init__(self, borders: str = "replicate"):
         super().__init__()
+        self.borders = check_choice("borders", borders, ("replicate", "zeros"))
         k = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0])
         g = torch.outer(k, k)
         self.register_buffer("kernel", (g / g.sum()).view(1, 1, 5, 5))
@@ -58,12 +67,18 @@ class MultiScaleEdgeEnergy(nn.Module):
         n, c = x.shape[:2]
         u = x.reshape(n * c, 1, *x.shape[2:])
         energy = x.new_zeros(n * c)
+        zeros = self.borders == "zeros"
         while min(u.shape[-2:]) > 5:
-            blurry = F.conv2d(
-                F.pad(u, (2, 2, 2, 2), mode="replicate"), self.kernel.to(u)
-            )
+            if zeros:
+                blurry = F.conv2d(u, self.kernel.to(u), padding=2)
+            else:
+                padded = F.pad(u, (2, 2, 2, 2), mode="replicate")
+                blurry = F.conv2d(padded, self.kernel.to(u))
             energy = energy + (u - blurry).flatten(1).pow(2).sum(1)
-            u = F.avg_pool2d(u, kernel_size=2, ceil_mode=True)
+            if zeros:
+                u = F.conv2d(u, u.new_full((1, 1, 2, 2), 0.25), stride=2, padding=1)
+            else:
+                u = F.avg_pool2d(u, kernel_size=2, ceil_mode=True)
         return energy.view(n, c).sum(1)
 
 
@@ -319,9 +334,127 @@ def lecture_objectives(
     return objectives
 
 
+def lecture_display(images: torch.Tensor) -> torch.Tensor:
+    """The lecture's display ``0.5 + 0.1 * (x - x.mean()) / x.std()``, per image.
+
+    Mean and standard deviation over all of an image's channels and pixels; clipped to
+    [0, 1] as ``save_image`` does. Returns (N, C, H, W) in [0, 1] (notebook 08).
+    """
+    x = images.detach()
+    flat = x.flatten(1)
+    mean = flat.mean(1).view(-1, 1, 1, 1)
+    std = flat.std(1).clamp_min(1e-12).view(-1, 1, 1, 1)
+    return (0.5 + 0.1 * (x - mean) / std).clamp(0, 1)
+
+
 def display_normalize(images: torch.Tensor) -> torch.Tensor:
-    """The lecture's display: each image min–max scaled to [0, 1] (all channels together)."""
+    """Each image min–max scaled to [0, 1] (all channels together); the widgets' display."""
     flat = images.detach().flatten(1)
     lo = flat.min(1).values.view(-1, 1, 1, 1)
     hi = flat.max(1).values.view(-1, 1, 1, 1)
     return ((images.detach() - lo) / (hi - lo).clamp_min(1e-12)).clamp(0, 1)
+
+
+@dataclass
+class ToyPrior:
+    """The lecture's 2-D picture of why a prior (:func:`compute_toy_prior`).
+
+    ``points`` (M, 2) and ``labels`` (M,) the two classes; ``f`` the class-1 logit of a
+    logistic regression trained on them; ``h(x)`` = −log of a Gaussian kernel density of the points (bandwidth
+    ``bandwidth``), up to a constant: low where the data are; ``path_f`` and
+    ``path_fh`` (steps + 1, 2) the Adam ascents of f and of f − h from the same start.
+    """
+
+    points: torch.Tensor
+    labels: torch.Tensor
+    f: nn.Module
+    bandwidth: float
+    path_f: torch.Tensor
+    path_fh: torch.Tensor
+
+    def h(self, x: torch.Tensor) -> torch.Tensor:
+        d2 = torch.cdist(x, self.points).pow(2)
+        return -torch.logsumexp(-d2 / (2 * self.bandwidth**2), dim=1)
+
+    def distance_to_data(self, x: torch.Tensor) -> torch.Tensor:
+        """(N,) distance of each point of ``x`` (N, 2) to the nearest data point."""
+        return torch.cdist(x, self.points).amin(1)
+
+
+def compute_toy_prior(
+    *,
+    n: int = 100,
+    steps: int = 200,
+    lr: float = 0.1,
+    bandwidth: float = 0.25,
+    seed: int = 0,
+) -> ToyPrior:
+    """Maximise a 2-D classifier's class-1 logit f with and without a prior h.
+
+    Two Gaussian classes (``n`` points each, seeded), f a logistic regression trained
+    on them, then Adam ascents of f and of f − h from the data's mean. f alone is
+    unbounded: its maximiser leaves the data; f − h peaks among the class-1 points
+    (the lecture's "Class 0 / Class 1" picture, slide 62).
+    """
+    check_int("n", n, low=2)
+    check_int("steps", steps, low=1)
+    gen = torch.Generator().manual_seed(seed)
+    centres = torch.tensor([[-1.0, 0.0], [1.0, 0.5]])
+    labels = torch.arange(2).repeat_interleave(n)
+    points = centres[labels] + 0.6 * torch.randn(2 * n, 2, generator=gen)
+    f = nn.Linear(2, 1)  # logistic regression: f is the class-1 logit
+    nn.init.zeros_(f.weight), nn.init.zeros_(f.bias)
+    opt = torch.optim.Adam(f.parameters(), lr=0.1)
+    for _ in range(300):
+        loss = F.binary_cross_entropy_with_logits(f(points)[:, 0], labels.float())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    f.requires_grad_(False)
+    toy = ToyPrior(points, labels, f.eval(), bandwidth, torch.empty(0), torch.empty(0))
+    paths = []
+    for prior in (0.0, 1.0):
+        x = points.mean(0, keepdim=True).requires_grad_(True)
+        opt = torch.optim.Adam([x], lr=lr)
+        path = [x.detach().clone()]
+        for _ in range(steps):
+            loss = prior * toy.h(x).sum() - f(x).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            path.append(x.detach().clone())
+        paths.append(torch.cat(path))
+    toy.path_f, toy.path_fh = paths
+    return toy
+
+
+def plot_toy_prior(toy: ToyPrior, *, size: float = 3.4):
+    """f (left, the whole ascent) and f − h (right, around the data), the two classes,
+    and each ascent's path to its end x̂ (a star)."""
+    fig, axes = new_figure(1, 2, size=size)
+    data_lo, data_hi = toy.points.amin(0) - 0.7, toy.points.amax(0) + 0.7
+    views = (
+        (
+            "f",
+            toy.path_f,
+            torch.minimum(data_lo, toy.path_f.amin(0)),
+            torch.maximum(data_hi, toy.path_f.amax(0)),
+        ),
+        ("f − h", toy.path_fh, data_lo, data_hi),
+    )
+    for ax, (name, path, lo, hi) in zip(axes[0], views):
+        xs, ys = (torch.linspace(lo[i], hi[i], 120) for i in range(2))
+        grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).view(-1, 2)
+        with torch.no_grad():
+            z = toy.f(grid)[:, 0] - (toy.h(grid) if name != "f" else 0.0)
+        z = z.view(len(ys), len(xs))
+        ax.contourf(xs, ys, z.clamp_min(z.quantile(0.02)), levels=20, cmap="Greys")
+        for c, colour in ((0, "tab:blue"), (1, "tab:red")):
+            pts = toy.points[toy.labels == c]
+            ax.scatter(pts[:, 0], pts[:, 1], s=5, c=colour, label=f"class {c}")
+        ax.plot(path[:, 0], path[:, 1], "-", c="tab:orange", lw=1)
+        ax.plot(path[-1:, 0], path[-1:, 1], "*", c="tab:orange", ms=14, label="x̂")
+        ax.set_title(f"x̂ = argmax of {name} (dark: high)")
+        ax.set_xlim(lo[0], hi[0]), ax.set_ylim(lo[1], hi[1])
+    axes[0, 1].legend(loc="upper left", fontsize=7)
+    return fig

@@ -122,3 +122,34 @@ def test_display_normalize_maps_each_image_to_unit_range():
 def test_objective_labels():
     assert Objective(None, 1).label(["a", "b"]) == "class 1 (b)"
     assert Objective("conv1", 3, 1, 2).kind == "unit"
+
+
+def test_lecture_borders_give_a_constant_image_edges_and_match_inside():
+    from lecturelib.maximize import MultiScaleEdgeEnergy
+
+    flat = torch.full((1, 1, 32, 32), 0.5)
+    assert MultiScaleEdgeEnergy()(flat).item() == 0.0
+    assert MultiScaleEdgeEnergy(borders="zeros")(flat).item() > 1.0
+    with pytest.raises(ValueError, match="borders"):
+        MultiScaleEdgeEnergy(borders="reflect")
+
+
+def test_lecture_display_is_half_plus_a_tenth_of_the_standardised_image():
+    from lecturelib.maximize import lecture_display
+
+    x = torch.randn(2, 3, 8, 8) * 5 + 3
+    d = lecture_display(x)
+    torch.testing.assert_close(
+        d.flatten(1).mean(1), torch.full((2,), 0.5), atol=1e-3, rtol=0
+    )
+    expected = 0.5 + 0.1 * (x[0] - x[0].mean()) / x[0].std()
+    torch.testing.assert_close(d[0], expected.clamp(0, 1))
+
+
+def test_toy_prior_keeps_the_maximiser_near_the_data():
+    from lecturelib.maximize import compute_toy_prior
+
+    toy = compute_toy_prior(steps=100)
+    far = toy.distance_to_data(toy.path_f[-1:]).item()
+    near = toy.distance_to_data(toy.path_fh[-1:]).item()
+    assert far > 5 and near < 1
