@@ -5,7 +5,12 @@ ones allowed are the optional heavy libraries in ``LAZY`` (each with a comment s
 """
 
 import ast
+import importlib.metadata
+import re
+import sys
 from pathlib import Path
+
+import pytest
 
 import lecturelib
 
@@ -112,3 +117,28 @@ def test_lazy_imports_say_why():
             path = path.with_suffix("") / "__init__.py"
         text = path.read_text().splitlines()[line - 1]
         assert "#" in text, f"{module}:{line}: say why this import is lazy"
+
+
+def test_every_imported_library_is_a_declared_dependency():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    declared = {
+        re.split(r"[<>=!~\[; ]", d)[0].lower().replace("_", "-")
+        for d in project["dependencies"]
+    }
+    dists = importlib.metadata.packages_distributions()
+    imported = set()
+    for tree in _modules().values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"lecturelib"}
+    assert {"torch", "otter", "sklearn"} <= third_party
+    missing = {
+        m: dists.get(m)
+        for m in third_party
+        if not {d.lower().replace("_", "-") for d in dists.get(m, [m])} & declared
+    }
+    assert not missing, f"imported but not in [project] dependencies: {missing}"
