@@ -52,3 +52,17 @@ def test_04_embedding_widget_layer_slider_reuses_the_cached_embeddings():
         explorer.controls["layer"].value = name
     assert cache.runs == runs, "moving the layer slider re-uses the cached embeddings"
     assert "from the cache" in explorer.readout.value
+
+
+def test_05_occlusion_widget_setting_revisited_comes_from_the_cache():
+    from lecturelib.cache import cache_dir
+    from lecturelib.widgets.occlusion import occlusion_widget
+
+    cnn, image = small_cnn(), torch.randn(1, 3, 24, 24)
+    widget = occlusion_widget(
+        cnn, image, 1, image01=image[0].sigmoid(), size=8, stride=8
+    )
+    size_slider = widget.controls["size"]
+    size_slider.value = 12  # a new setting: computed
+    size_slider.value = 8  # back again: read from the cache
+    assert cache_dir() is None or "from the cache" in widget.readout.value
