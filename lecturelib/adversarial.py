@@ -19,7 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .hooks import preserved_state
-from .plot import new_figure, show_image, show_map
+from .plot import as_shown, new_figure, show_image, show_map
 from .validate import check_choice, check_float, check_images, check_int, resolve_target
 
 __all__ = [
@@ -232,7 +232,7 @@ def plot_attack(
     *,
     titles: Sequence[str] | None = None,
     adversarial_titles: Sequence[str] | None = None,
-    to_image: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    to_display: Callable[[torch.Tensor], torch.Tensor] | None = None,
     magnify: float = 10.0,
 ) -> Figure:
     """The lecture's figure: original, adversarial, and the difference magnified.
@@ -241,22 +241,21 @@ def plot_attack(
     as 0.5 + magnify·(x̌ − x) (colour images), with ‖x − x̌‖/‖x‖ in percent in its title.
 
     Args:
-        to_image: maps model inputs to [0, 1] images for display (e.g.
-            ``preprocess.denormalize``); identity by default.
+        images, adversarial: model inputs, shown through ``to_display``
+            (:func:`lecturelib.plot.as_shown`).
     """
-    to_image = to_image or (lambda t: t.clamp(0, 1))
     rel = relative_perturbation(images, adversarial)
     fig, axes = new_figure(len(images), 3, size=2.2)
     for i in range(len(images)):
         show_image(
             axes[i, 0],
-            to_image(images[i]),
+            as_shown(images[i], to_display),
             normalize=False,
             title=titles[i] if titles else "original",
         )
         show_image(
             axes[i, 1],
-            to_image(adversarial[i]),
+            as_shown(adversarial[i], to_display),
             normalize=False,
             title=adversarial_titles[i] if adversarial_titles else "adversarial",
         )
@@ -267,7 +266,10 @@ def plot_attack(
             show_map(axes[i, 2], diff[0], signed=True, title=title)
         else:
             title = f"difference ×{magnify:g}\n{ratio}"
-            scale = (to_image(adversarial[i]) - to_image(images[i])) * magnify
+            shown = as_shown(adversarial[i], to_display) - as_shown(
+                images[i], to_display
+            )
+            scale = shown * magnify
             show_image(
                 axes[i, 2], (0.5 + scale).clamp(0, 1), normalize=False, title=title
             )

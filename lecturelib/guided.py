@@ -28,7 +28,7 @@ from .hooks import (
     relu_bounds,
     resolve_layer,
 )
-from .plot import new_figure, show_image, show_map
+from .plot import as_shown, new_figure, show_image, show_map
 from .validate import check_choice, check_images, check_int, resolve_target
 
 __all__ = [
@@ -186,9 +186,15 @@ def show_attribution(ax, attr: Tensor, title: str | None = None):
 
 
 def plot_backprop_views(
-    images01: Tensor, maps: dict[str, Tensor], *, titles=None, size: float = 2.2
-) -> Figure:
-    """One row per image: the original, then one column per map (e.g. per rule)."""
+    images: Tensor, maps: dict[str, Tensor], *, to_display=None, titles=None,
+    size: float = 2.2,
+) -> Figure:  # fmt: skip
+    """One row per image: the original, then one column per map (e.g. per rule).
+
+    ``images``: (N, C, H, W) model inputs, shown through ``to_display``
+    (:func:`lecturelib.plot.as_shown`).
+    """
+    images01 = as_shown(images, to_display)
     fig, axes = new_figure(images01.shape[0], 1 + len(maps), size=size)
     for i in range(images01.shape[0]):
         show_image(

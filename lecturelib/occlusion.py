@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from ._incremental import IncrementalOcclusion, Unsupported
 from .hooks import preserved_state
-from .plot import UNSIGNED_CMAP, new_figure, show_image, to_numpy
+from .plot import UNSIGNED_CMAP, as_shown, new_figure, show_image, to_numpy
 from .validate import check_choice, check_float, check_images, check_int, resolve_target
 
 __all__ = [
@@ -197,33 +197,34 @@ def _map_extent(heat, size: int, stride: int):
 
 
 def plot_occlusion(
-    image01: Tensor,
+    image: Tensor,
     maps: dict[str, Tensor],
     *,
     size: int,
     stride: int,
-    fill01=None,
+    fill: float = 0.0,
+    to_display=None,
     title: str | None = None,
 ) -> Figure:
     """The lecture's figure for one image: original, a mask, one sensitivity map per model.
 
     Args:
-        image01: (3, H, W) image in [0, 1] for display.
+        image: (C, H, W) model input, shown through ``to_display``
+            (:func:`lecturelib.plot.as_shown`).
         maps: model name → (H', W') sensitivity map (from :func:`occlusion_sensitivity`).
-        size, stride: the mask's side and step, to place the maps on the image.
-        fill01: the mask's colour in [0, 1] (default mid-grey).
+        size, stride, fill: the mask's side, step and value, as the maps were made.
     Returns:
         A figure: the image, the image with the mask on the first map's most sensitive
         square, then each map drawn over the faded image (bright = large drop).
     """
     fig, axes = new_figure(1, 2 + len(maps), size=2.4)
+    image01 = as_shown(image, to_display)
     show_image(axes[0, 0], image01, normalize=False, title=title or "original")
     first = next(iter(maps.values()))
     y, x = most_sensitive_square(first, size, stride)
-    masked = image01.clone()
-    masked[:, y : y + size, x : x + size] = torch.as_tensor(
-        0.5 if fill01 is None else fill01, dtype=image01.dtype
-    ).view(-1, 1, 1)
+    masked = image.detach().cpu().clone()
+    masked[:, y : y + size, x : x + size] = fill
+    masked = as_shown(masked, to_display)
     show_image(
         axes[0, 1], masked, normalize=False, title=f"{size}×{size} mask at ({y}, {x})"
     )

@@ -17,13 +17,14 @@ from matplotlib.figure import Figure
 __all__ = [
     "SIGNED_CMAP",
     "UNSIGNED_CMAP",
+    "as_shown",
+    "image_array",
     "image_grid",
     "new_figure",
     "overlay_heatmap",
     "plot_optimized",
     "show_image",
     "show_map",
-    "to_display",
     "to_numpy",
 ]
 
@@ -38,7 +39,7 @@ def to_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def to_display(image, *, normalize: bool = True) -> np.ndarray:
+def image_array(image, *, normalize: bool = True) -> np.ndarray:
     """(C, H, W) or (H, W) → (H, W, 3) or (H, W) array, scaled to [0, 1] if ``normalize``.
 
     Per-image min–max scaling, as the lecture displays filters and activations.
@@ -52,11 +53,23 @@ def to_display(image, *, normalize: bool = True) -> np.ndarray:
     return np.clip(a, 0, 1) if a.ndim == 3 else a
 
 
+def as_shown(images: torch.Tensor, to_display=None) -> torch.Tensor:
+    """Model inputs as they are shown, in [0, 1], on the CPU.
+
+    The package's one way to display an input: every ``plot_*`` and widget that shows
+    model inputs takes ``to_display``, a function from model inputs to [0, 1] images
+    (``preprocess.denormalize`` for an ImageNet model); ``None`` shows the inputs as
+    they are (MNIST digits are images already), clamped to [0, 1].
+    """
+    x = images.detach().cpu()
+    return (x if to_display is None else to_display(x)).clamp(0, 1)
+
+
 def show_image(
     ax, image, *, title: str | None = None, normalize: bool = True, cmap="gray"
 ):
     """Draw an image (RGB or grey) on ``ax`` without axes."""
-    a = to_display(image, normalize=normalize)
+    a = image_array(image, normalize=normalize)
     ax.imshow(
         a,
         cmap=None if a.ndim == 3 else cmap,
@@ -139,7 +152,7 @@ def image_grid(
         else:
             if normalize == "all":
                 img = (img - lo) / (hi - lo) if hi > lo else img * 0
-            disp = to_display(img, normalize=normalize == "each")
+            disp = image_array(img, normalize=normalize == "each")
             ax.imshow(disp, cmap=None if rgb else (cmap or "gray"), vmin=0, vmax=1)
         if titles is not None and i < len(titles):
             ax.set_title(titles[i], fontsize=7)
@@ -158,7 +171,7 @@ def overlay_heatmap(
     title: str | None = None,
 ):
     """Draw ``heat`` (h, w) over ``image`` (3, H, W) in [0, 1], stretched to the image."""
-    img = to_display(image, normalize=False)
+    img = image_array(image, normalize=False)
     ax.imshow(img)
     h = to_numpy(heat)
     extent = (-0.5, img.shape[1] - 0.5, img.shape[0] - 0.5, -0.5)

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .hooks import preserved_state
-from .plot import new_figure, show_image, show_map
+from .plot import as_shown, new_figure, show_image, show_map
 from .validate import check_float, check_images, check_int, resolve_target
 
 __all__ = [
@@ -153,9 +153,10 @@ def compute_heatmap(
 
 
 def plot_saliency(
-    images01: Tensor,
+    images: Tensor,
     maps: dict[str, Tensor],
     *,
+    to_display=None,
     titles: list[str] | None = None,
     reduce: str = "abs_sum",
     size: float = 2.2,
@@ -163,10 +164,12 @@ def plot_saliency(
     """The lecture's figure: one row per image, original then one column per map.
 
     Args:
-        images01: (N, C, H, W) images in [0, 1] for display.
+        images: (N, C, H, W) model inputs, shown through ``to_display``
+            (:func:`lecturelib.plot.as_shown`).
         maps: column title → (N, C, H, W) attribution (e.g. gradient, SmoothGrad).
         titles: one row label per image (e.g. the predicted class).
     """
+    images01 = as_shown(images, to_display)
     n_rows, n_cols = images01.shape[0], 1 + len(maps)
     fig, axes = new_figure(n_rows, n_cols, size=size)
     heat = {name: compute_heatmap(m, reduce=reduce) for name, m in maps.items()}

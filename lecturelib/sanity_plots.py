@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .faithfulness import Curve
-from .plot import new_figure, show_image, show_map, to_numpy
+from .plot import as_shown, new_figure, show_image, show_map, to_numpy
 from .sanity import Cascade
 
 __all__ = ["plot_cascade", "plot_curves", "plot_similarity"]
@@ -34,21 +34,24 @@ def plot_cascade(
     cascades: dict[str, Cascade],
     *,
     index: int = 0,
-    image01=None,
+    image=None,
+    to_display=None,
     size: float = 1.6,
     clip: float = 0.99,
 ) -> Figure:
     """Maps of image ``index``: one row per method, one column per randomised state.
 
     Each map is |map| scaled to its own ``clip`` quantile (as the notebooks show
-    them); ``image01`` (C, H, W) in [0, 1], if given, fills a first column.
+    them); ``image`` (C, H, W), a model input shown through ``to_display``
+    (:func:`lecturelib.plot.as_shown`), if given, fills a first column.
     """
     first = next(iter(cascades.values()))
-    extra = image01 is not None
+    extra = image is not None
     fig, axes = new_figure(len(cascades), len(first.counts) + extra, size=size)
     for r, (name, cascade) in enumerate(cascades.items()):
         if extra:
-            show_image(axes[r, 0], image01, normalize=False, title="image" * (r == 0))
+            shown = as_shown(image, to_display)
+            show_image(axes[r, 0], shown, normalize=False, title="image" * (r == 0))
         for s, maps in enumerate(cascade.maps):
             m = maps[index].abs().float()
             top = float(np.quantile(to_numpy(m), clip)) or 1.0

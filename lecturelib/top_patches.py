@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from .activations import compute_activations
 from .guided import backprop_selected, check_channel, show_attribution
 from .hooks import preserved_state, record_activations, resolve_layer
-from .plot import new_figure, show_image
+from .plot import as_shown, new_figure, show_image
 from .validate import check_images, check_int
 
 __all__ = [
@@ -187,13 +187,12 @@ def compute_top_patches(
 
 
 def plot_top_patches(
-    top: TopPatches, *, display=None, ncols: int = 3, size: float = 1.3
+    top: TopPatches, *, to_display=None, ncols: int = 3, size: float = 1.3
 ) -> Figure:
     """Grid of the top patches, each beside its back-projection (Zeiler & Fergus's figure).
 
-    Args:
-        display: maps a patch (C, h, w) of model input to [0, 1] for display
-            (e.g. ``preprocess.denormalize``); default: min–max per patch.
+    The patches are crops of model inputs, shown through ``to_display``
+    (:func:`lecturelib.plot.as_shown`).
     """
     k = len(top.patches)
     nrows = -(-k // ncols)
@@ -205,13 +204,8 @@ def plot_top_patches(
             axes[i // ncols, 2 * (i % ncols)],
             axes[i // ncols, 2 * (i % ncols) + 1],
         )
-        img = display(p) if display is not None else p
-        show_image(
-            ax_p,
-            img,
-            title=f"#{int(top.indices[i])}: {float(top.values[i]):.2f}",
-            normalize=display is None,
-        )
+        title = f"#{int(top.indices[i])}: {float(top.values[i]):.2f}"
+        show_image(ax_p, as_shown(p, to_display), title=title, normalize=False)
         show_attribution(ax_d, d, top.rule)
     fig.suptitle(
         f"{top.layer}, channel {top.channel}: top {k} patches and their {top.rule}"

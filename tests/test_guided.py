@@ -203,7 +203,7 @@ def test_widgets_readouts_follow_the_controls():
     model = LeNet()
     x = torch.rand(12, 1, 28, 28)
     w = backprop_widget(
-        model, x[:2], x[:2], names=["a", "b"], layers={"output": None, "conv2": "conv2"}
+        model, x[:2], names=["a", "b"], layers={"output": None, "conv2": "conv2"}
     )
     rule, layer, channel = (w.controls[k] for k in ("rule", "layer", "channel"))
     readout = w.readout

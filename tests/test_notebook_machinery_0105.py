@@ -59,9 +59,7 @@ def test_05_occlusion_widget_setting_revisited_comes_from_the_cache():
     from lecturelib.widgets.occlusion import occlusion_widget
 
     cnn, image = small_cnn(), torch.randn(1, 3, 24, 24)
-    widget = occlusion_widget(
-        cnn, image, 1, image01=image[0].sigmoid(), size=8, stride=8
-    )
+    widget = occlusion_widget(cnn, image, 1, to_display=torch.sigmoid, size=8, stride=8)
     size_slider = widget.controls["size"]
     size_slider.value = 12  # a new setting: computed
     size_slider.value = 8  # back again: read from the cache

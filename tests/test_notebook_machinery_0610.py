@@ -34,7 +34,7 @@ def test_06_sigma_away_and_back_is_read_from_the_cache():
 
     net, x = small_cnn(), torch.randn(2, 3, 16, 16)
     w = saliency_widget(
-        net, x, torch.rand(2, 3, 16, 16), names=["a", "b"], n=4, sigma=0.25
+        net, x, names=["a", "b"], n=4, sigma=0.25, to_display=torch.sigmoid
     )
     w.controls["sigma"].value = 0.5
     w.controls["sigma"].value = 0.25
@@ -47,7 +47,6 @@ def test_07_back_to_guided_costs_no_new_backpropagation(lenet):
     images, _ = load_mnist("test")
     w = backprop_widget(
         lenet,
-        images[:3],
         images[:3],
         names=list("abc"),
         classes=DIGITS,

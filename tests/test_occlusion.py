@@ -263,10 +263,10 @@ def test_plot_and_widget():
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)
     heat = occlusion_sensitivity(net, x, 1, size=8, stride=4, progress=False)[0]
     fig = plot_occlusion(
-        torch.rand(3, 24, 24), {"a": heat, "b": heat}, size=8, stride=4
+        x[0], {"a": heat, "b": heat}, size=8, stride=4, to_display=torch.sigmoid
     )
     assert isinstance(fig, Figure) and len(fig.axes) == 4
-    w = occlusion_widget(net, x, 1, image01=torch.rand(3, 24, 24), size=8, stride=4)
+    w = occlusion_widget(net, x, 1, size=8, stride=4)
     size_slider, stride_slider = w.controls["size"], w.controls["stride"]
     text = w.readout.value
     assert "5×5 map" in text

@@ -162,10 +162,10 @@ def test_plot_and_widget_readout_follow_the_sliders():
     model = conv_model()
     x = torch.randn(2, 3, 8, 8)
     fig = plot_saliency(
-        x.sigmoid(), {"gradient": saliency(model, x)}, titles=["a", "b"]
+        x, {"gradient": saliency(model, x)}, titles=["a", "b"], to_display=torch.sigmoid
     )
     assert isinstance(fig, Figure) and len(fig.axes) == 4
-    w = saliency_widget(model, x, x.sigmoid(), names=["a", "b"], n=2)
+    w = saliency_widget(model, x, names=["a", "b"], n=2, to_display=torch.sigmoid)
     pick, sigma, n = (w.controls[k] for k in ("image", "sigma", "n"))
     readout = w.readout
     before = readout.value

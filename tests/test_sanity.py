@@ -258,7 +258,7 @@ def test_bad_input_messages():
 def test_plots_draw():
     model, x = small_cnn(), torch.randn(2, 1, 8, 8)
     cascades = compute_cascades(model, x, ["gradient", "guided"], steps=2)
-    assert len(plot_cascade(cascades, image01=x[0]).axes) == 2 * 4
+    assert len(plot_cascade(cascades, image=x[0]).axes) == 2 * 4
     assert len(plot_similarity(cascades).axes) == 2
     curves = compute_faithfulness(model, x, 0, ["gradient", "random"], steps=4)
     assert len(plot_curves(curves).axes) == 2

@@ -54,8 +54,7 @@ def test_occlusion_widget_revisit_sweep_and_new_kernel():
     from lecturelib.widgets.occlusion import occlusion_widget
 
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)
-    image01 = torch.rand(3, 24, 24)
-    w = occlusion_widget(net, x, 1, image01=image01, size=8, stride=4)
+    w = occlusion_widget(net, x, 1, to_display=torch.sigmoid, size=8, stride=4)
     size_s, stride_s = w.controls["size"], w.controls["stride"]
     assert "computed in" in w.readout.value
     _, misses = _revisit(size_s, 12, 8, lambda: w.readout.value)
@@ -74,14 +73,14 @@ def test_occlusion_widget_revisit_sweep_and_new_kernel():
 
     clear_cache(memory_only=True)  # a new kernel: the entries are read from disk
     stats = cache_stats()
-    w2 = occlusion_widget(net, x, 1, image01=image01, size=16, stride=4)
+    w2 = occlusion_widget(net, x, 1, to_display=torch.sigmoid, size=16, stride=4)
     assert cache_stats()["disk_hits"] == stats["disk_hits"] + 1
     assert "from the cache" in w2.readout.value
 
     with torch.no_grad():
         net[0].weight.add_(0.1)  # other weights: computed again
     before = _misses()
-    occlusion_widget(net, x, 1, image01=image01, size=16, stride=4)
+    occlusion_widget(net, x, 1, to_display=torch.sigmoid, size=16, stride=4)
     assert _misses() == before + 1
     assert hook_count(net) == 0
 
@@ -113,7 +112,7 @@ def test_saliency_widget_sigma_revisit():
     from lecturelib.widgets.saliency import saliency_widget
 
     net, x = small_cnn(), torch.randn(2, 3, 16, 16)
-    w = saliency_widget(net, x, torch.rand(2, 3, 16, 16), names=["a", "b"], n=4)
+    w = saliency_widget(net, x, names=["a", "b"], n=4)
     sigma = w.controls["sigma"]
     _, misses = _revisit(sigma, 0.5, 0.25, lambda: w.readout.value)
     assert misses == 0 and "from the cache" in w.readout.value
@@ -176,7 +175,6 @@ def test_guided_and_top_patch_widgets_revisit():
     images = images[:40]
     w = backprop_widget(
         lenet,
-        images[:2],
         images[:2],
         names=["a", "b"],
         layers={"output": None, "conv2": "conv2"},
@@ -283,7 +281,7 @@ def test_precompute_runs_a_notebook_and_its_sweep(tmp_path, monkeypatch):
             "net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1),"
             " nn.Flatten(), nn.Linear(4, 2)).eval()\n"
             "w = occlusion_widget(net, torch.randn(1, 3, 16, 16), 0,"
-            " image01=torch.rand(3, 16, 16), size=8, stride=4)"
+            " to_display=torch.sigmoid, size=8, stride=4)"
         )
     ]
     nbformat.write(nb, tmp_path / "01_tiny.ipynb")

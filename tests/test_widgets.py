@@ -70,7 +70,7 @@ def test_above_the_budget_the_cost_is_announced_and_nothing_starts(monkeypatch):
 
     clear_cache(memory_only=True)
     net, x = small_cnn(), torch.randn(1, 3, 32, 32)
-    w = occlusion_widget(net, x, 1, image01=torch.rand(3, 32, 32), size=8, stride=8)
+    w = occlusion_widget(net, x, 1, size=8, stride=8)
     assert w.state == "drawn" and "computed in" in w.readout.value
     assert w.button.layout.display == "none"
     rate = w._rate  # seconds per mask, measured on the first map (16 masks)
@@ -128,10 +128,10 @@ def _widgets():
     yield "03", activations_widget(cnn, prep, list("abcd"), photo="chelsea")
     embeddings = EmbeddingCache(feats, torch.arange(40) % 2, k=3, pca_dims=3)
     yield "04", embedding_widget(embeddings, perplexities=(5, 10, 30))
-    yield "05", occlusion_widget(cnn, images[:1], 1, image01=images[0].sigmoid(),
+    yield "05", occlusion_widget(cnn, images[:1], 1, to_display=torch.sigmoid,
                                  size=8, stride=8)  # fmt: skip
-    yield "06", saliency_widget(cnn, images, images.sigmoid(), names=["a", "b"], n=2)
-    yield "07", backprop_widget(lenet, digits[:2], digits[:2], names=["a", "b"],
+    yield "06", saliency_widget(cnn, images, names=["a", "b"], n=2)
+    yield "07", backprop_widget(lenet, digits[:2], names=["a", "b"],
                                 layers={"output": None, "conv2": "conv2"})  # fmt: skip
     yield "07", top_patches_widget(lenet, digits[:30], "conv2", channel=1, k=3)
     choices = {"digit 3": 3, "conv2 channel 5": ("conv2", 5)}

@@ -30,7 +30,7 @@ def attack_widget(
     names: Sequence[str],
     classes: Sequence[str],
     *,
-    to_image=None,
+    to_display=None,
     steps: int = 15,
     lr: float = 0.1,
 ) -> Panel:
@@ -58,7 +58,9 @@ def attack_widget(
         rel = 100 * relative_perturbation(x, adv)[0]
         k = int(first_change(hist)[0])
         a, b = classes[int(hist[0, 0])], classes[int(hist[-1, 0])]
-        fig = plot_attack(x, adv, titles=[a], adversarial_titles=[b], to_image=to_image)
+        fig = plot_attack(
+            x, adv, titles=[a], adversarial_titles=[b], to_display=to_display
+        )
         when = f"first change at step {k}" if k > 0 else "no label change"
         return fig, f"{a} → <b>{b}</b> ({when}); ‖x−x̌‖/‖x‖ = {rel:.3f}%"
 

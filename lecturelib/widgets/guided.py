@@ -15,12 +15,13 @@ PLAN = "image, rule, layer and channel (−1…15) controls; every top-patch cha
 
 
 def backprop_widget(
-    model, images, images01, *, names, layers: dict, classes=None
+    model, images, *, names, layers: dict, classes=None, to_display=None
 ) -> Panel:
     """Image, rule, layer and channel controls; shows the image and its back-projection.
 
     Args:
-        images: (N, C, H, W) model inputs; ``images01`` the same in [0, 1] for display.
+        images: (N, C, H, W) model inputs, shown through ``to_display``
+            (:func:`lecturelib.plot.as_shown`).
         names: one label per image. layers: label → layer name (None for the output).
         classes: output class names, for the readout.
     Returns:
@@ -56,7 +57,10 @@ def backprop_widget(
             f"response {float(values[0]):.3g}"
         )
         views = {rule: grad}
-        return plot_backprop_views(images01[i : i + 1], views, titles=[names[i]]), text
+        fig = plot_backprop_views(
+            images[i : i + 1], views, titles=[names[i]], to_display=to_display
+        )
+        return fig, text
 
     sweep = {"image": range(len(names)), "rule": list(RULES), "layer": list(layers),
              "channel": range(-1, 16)}  # fmt: skip
@@ -69,7 +73,7 @@ def top_patches_widget(
     layer: str,
     *,
     channel: int = 0,
-    display=None,
+    to_display=None,
     rule: str = "deconv",
     **kw,
 ) -> Panel:
@@ -95,7 +99,7 @@ def top_patches_widget(
             f"{top.layer}, channel {top.channel}: images {top.indices.tolist()}, "
             f"activations {float(top.values[0]):.3g} … {float(top.values[-1]):.3g}"
         )
-        return plot_top_patches(top, display=display), text
+        return plot_top_patches(top, to_display=to_display), text
 
     high = acts.shape[1] - 1
     controls = {"channel": slider("channel", channel, 0, high)}

@@ -25,7 +25,7 @@ def occlusion_widget(
     image: Tensor,
     target: int,
     *,
-    image01: Tensor,
+    to_display=None,
     size: int = 32,
     stride: int = 16,
     method: str = "auto",
@@ -34,7 +34,8 @@ def occlusion_widget(
     """Mask-size and stride sliders over :func:`occlusion_sensitivity` (notebook 05).
 
     Args:
-        image: (1, C, H, W) model input; ``image01`` (3, H, W) the same in [0, 1].
+        image: (1, C, H, W) model input, shown through ``to_display``
+            (:func:`lecturelib.plot.as_shown`).
         target: the class whose score is watched.
     Returns:
         a :class:`Panel` with controls ``"size"`` and ``"stride"``; the readout gives
@@ -62,7 +63,8 @@ def occlusion_widget(
             f"mask {size}×{size}, stride {stride}: {heat.shape[0]}×{heat.shape[1]} "
             f"map; largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})"
         )
-        fig = plot_occlusion(image01, {name: heat}, size=size, stride=stride)
+        fig = plot_occlusion(image[0], {name: heat}, size=size, stride=stride,
+                             to_display=to_display)  # fmt: skip
         return fig, text
 
     return Panel(

@@ -17,9 +17,9 @@ PLAN = f"image drop-down, σ (0…1 by 0.05) and n {COPIES}"
 def saliency_widget(
     model: nn.Module,
     images: Tensor,
-    images01: Tensor,
     *,
     names: list[str],
+    to_display=None,
     n: int = 10,
     sigma: float = 0.25,
     max_n: int = 100,
@@ -28,7 +28,8 @@ def saliency_widget(
     """Image, σ and n controls; shows original / gradient / SmoothGrad for one image.
 
     Args:
-        images: (N, C, H, W) model inputs; ``images01`` the same in [0, 1] for display.
+        images: (N, C, H, W) model inputs, shown through ``to_display``
+            (:func:`lecturelib.plot.as_shown`).
         names: one name per image (the drop-down's labels).
     Returns:
         a :class:`Panel` with controls ``"image"``, ``"sigma"`` and ``"n"``; the
@@ -54,7 +55,7 @@ def saliency_widget(
             f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}"
         )
         maps = {"gradient": grad, "SmoothGrad": smooth}
-        return plot_saliency(images01[i : i + 1], maps), text
+        return plot_saliency(x, maps, to_display=to_display), text
 
     return Panel(
         controls,
