@@ -318,11 +318,12 @@ LECTURE_FILTERS = {
 
 def _shown(model: nn.Module, layer, n_filters: int, n_channels: int | None = None):
     name, conv = resolve_conv(model, layer)
-    f, c, kh, kw = conv.weight.shape
+    f, c, kh, kw = conv.weight.shape  # c: input channels per filter (C / groups)
     channels = c if n_channels is None else min(n_channels, c)
+    depthwise = " depthwise" if conv.groups > 1 else ""
     return (
-        f"{name}: {c} → {f} ({kh}×{kw}), first {min(n_filters, f)} filters, "
-        f"{channels} channel(s) each"
+        f"{name}: {conv.in_channels} → {f} ({kh}×{kw}{depthwise}), first "
+        f"{min(n_filters, f)} filters, {channels} channel(s) each"
     )
 
 
