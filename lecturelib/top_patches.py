@@ -29,21 +29,10 @@ from .validate import check_images, check_int
 
 __all__ = [
     "TopPatches",
-    "compute_layer_activations",
     "compute_top_patches",
     "plot_top_patches",
     "receptive_field_boxes",
 ]
-
-
-@torch.no_grad()
-def compute_layer_activations(
-    model, images, layer: str, *, batch_size: int = 64, progress: bool = True
-) -> Tensor:
-    """Deprecated spelling of ``compute_activations(model, images, layer)[layer]``."""
-    return compute_activations(
-        model, images, layer, batch_size=batch_size, progress=progress
-    )[layer]
 
 
 def receptive_field_boxes(
