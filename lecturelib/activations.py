@@ -1,9 +1,10 @@
-"""Convnet internal layer activations (lecture 8.2; notebook 03).
+"""Convnet internal layer activations (lecture 8, slides 13-23; notebook 03).
 
 The lecture runs an image through a network and draws the output of each layer, one
 grey image per channel (Zeiler & Fergus, 2014 look at the same maps with a "deconvnet").
-Early channels respond to edges and colours anywhere in the image; deeper ones to
-larger, more specific patterns. :func:`compute_activations` records the layers with
+The lecture warns that the representation is distributed, so an individual channel
+usually has no clear semantic (Yosinski et al., 2015 found some that do).
+:func:`compute_activations` records the layers with
 :func:`lecturelib.hooks.record_activations` (every hook removed on exit),
 :func:`channel_scores` and :func:`ranking_table` make "which image excites this channel
 most" a number; :mod:`lecturelib.activations_plots` draws them.

@@ -1,4 +1,4 @@
-"""Layers as embeddings (lecture 8.2; notebook 04).
+"""Layers as embeddings (lecture 8, slides 24-33; notebook 04).
 
 Each layer maps an input to a vector; the lecture embeds these vectors in 2D with
 t-SNE (van der Maaten & Hinton, 2008) and colours them by class: the classes, tangled
@@ -128,7 +128,8 @@ def embed(
 
     Args:
         features: (N, D) tensor or array.
-        perplexity: effective number of neighbours, in (0, N); the lecture's 30.
+        perplexity: effective number of neighbours, in (0, N). The lecture calls
+            ``TSNE(n_components=2, perplexity=50)``; 30 here by default (lighter).
         n_components: 2 (or 3).
         pca_dims: dimensions kept by the PCA run first (see :func:`reduce_dims`).
         seed: t-SNE's random state (same seed, same embedding).

@@ -1,4 +1,4 @@
-"""Convnet filters as images (lecture 8.1, "Convnet filters"; notebook 02).
+"""Convnet filters as images (lecture 8, "Convnet filters", slides 7-12; notebook 02).
 
 A convolution's weight has shape (F, C, kh, kw): F filters, each a stack of C small
 images, one per input channel. The lecture draws LeNet's first layer (1→32) as 32

@@ -1,4 +1,4 @@
-"""Hidden units of a 2-D MLP drawn as lines (lecture 8.1, "Looking at parameters").
+"""Hidden units of a 2-D MLP drawn as lines (lecture 8, slides 4-6; notebook 01).
 
 The lecture trains ``nn.Sequential(nn.Linear(2, 20), nn.ReLU(), nn.Linear(20, 2))``
 on a two-class problem in the plane. Hidden unit ``j`` computes
@@ -176,7 +176,7 @@ def train_with_snapshots(
     Args:
         model: ``Sequential(Linear(2, H), ReLU(), Linear(H, C))`` on ``x.device``.
         x: (N, 2) points; y: (N,) labels in [0, C - 1].
-        iterations: number of optimisation steps (the lecture: 5000).
+        iterations: number of optimisation steps (the lecture's last picture: 4999).
         lr: learning rate; optimizer: ``"sgd"`` or ``"adam"``.
         batch_size: None for full-batch steps, else mini-batches drawn with
             ``generator``.
