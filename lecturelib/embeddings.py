@@ -98,7 +98,7 @@ def _threads(threads: int | None):
 
 
 def reduce_dims(
-    features, *, pca_dims: int = 50, seed: int = 0, threads: int | None = 1
+    features, *, pca_dims: int = 50, seed: int = 0, threads: int | None = None
 ) -> np.ndarray:
     """PCA to ``pca_dims`` dimensions when ``features`` has more (as t-SNE is usually run).
 
@@ -122,7 +122,7 @@ def embed(
     n_components: int = 2,
     pca_dims: int = 50,
     seed: int = 0,
-    threads: int | None = 1,
+    threads: int | None = None,
 ) -> np.ndarray:
     """t-SNE embedding of ``features`` (``sklearn.manifold.TSNE``), PCA first when D is larger.
 
@@ -133,10 +133,12 @@ def embed(
         n_components: 2 (or 3).
         pca_dims: dimensions kept by the PCA run first (see :func:`reduce_dims`).
         seed: t-SNE's random state (same seed, same embedding).
-        threads: OpenMP threads for scikit-learn (None: its default, every core). One
-            thread is the default because it is by far the fastest on a small shared
-            CPU (1,000 digits: 5 s with 1 thread, 40 s with 2 on 2 busy cores; see
-            ``benchmarks/bench_tsne.py``); the result does not depend on it.
+        threads: OpenMP threads for scikit-learn; None (the default): its own choice,
+            every core. Measured on a quiet 2-core CPU (``benchmarks/bench_tsne.py``,
+            5,000 digits, five LeNet layers): 75.6 s with every core, 120.2 s with one
+            thread. On cores busy with other work one thread
+            can be faster: pass ``threads=1`` there. The embedding is the same either
+            way (bit for bit, checked in ``tests/test_embeddings.py``).
     Returns:
         (N, n_components) float32 array.
     """
@@ -192,7 +194,7 @@ def trustworthiness(
     n_neighbors: int = 10,
     pca_dims: int = 50,
     seed: int = 0,
-    threads: int | None = 1,
+    threads: int | None = None,
 ) -> float:
     """``sklearn.manifold.trustworthiness`` of ``points`` w.r.t. ``features`` (PCA-reduced).
 
@@ -213,7 +215,7 @@ def compute_layer_embedding(
     k: int = 10,
     pca_dims: int = 50,
     seed: int = 0,
-    threads: int | None = 1,
+    threads: int | None = None,
 ) -> dict:
     """t-SNE of one layer's features and its quality numbers.
 
@@ -260,7 +262,7 @@ class EmbeddingCache:
         k: int = 10,
         pca_dims: int = 50,
         seed: int = 0,
-        threads: int | None = 1,
+        threads: int | None = None,
     ):
         if not features:
             raise ValueError("features must hold at least one layer")

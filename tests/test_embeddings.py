@@ -176,3 +176,10 @@ def test_recipe_augmentation_is_a_padded_crop_or_its_mirror():
         assert any(
             torch.equal(out[i], c) or torch.equal(out[i], c.flip(-1)) for c in crops
         )
+
+
+def test_tsne_is_the_same_with_one_thread_and_every_core():
+    x = torch.randn(120, 20, generator=torch.Generator().manual_seed(0))
+    a = E.embed(x, perplexity=10)  # the default: every core
+    b = E.embed(x, perplexity=10, threads=1)
+    assert np.array_equal(a, b)

@@ -22,8 +22,11 @@ def embedding_widget(
     *,
     class_names=None,
     perplexities: Sequence[float] = (5, 10, 30, 50, 100),
+    perplexity: float = 30,
 ) -> Panel:
     """A layer slider and a perplexity slider over an :class:`EmbeddingCache`.
+
+    ``perplexity``: the first setting shown (the notebook's; the lecture's is 50).
 
     Returns:
         a :class:`Panel` with controls ``"layer"`` and ``"perplexity"``; the readout
@@ -36,7 +39,8 @@ def embedding_widget(
         "layer": W.SelectionSlider(options=cache.layers, value=cache.layers[-1],
                                    description="layer", **pick),
         "perplexity": W.SelectionSlider(options=options, description="perplexity",
-                                        value=30 if 30 in options else options[0], **pick),
+                                        value=perplexity if perplexity in options
+                                        else options[0], **pick),
     }  # fmt: skip
 
     def runs(v: dict) -> int:  # 0 for an embedding this session has already
