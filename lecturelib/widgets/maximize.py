@@ -9,7 +9,7 @@ from torch import nn
 
 from ..cache import cached
 from ..device import make_generator
-from ..maximize import make_objectives, maximize_response
+from ..maximize import lecture_display, make_objectives, maximize_response
 from ..plot import plot_optimized
 from .panel import Panel, forward_seconds, menu, slider
 
@@ -69,7 +69,10 @@ def maximize_widget(
             f"<b>{label}</b>: objective {h[0, 0]:.3g} → {h[-1, 0]:.3g} in "
             f"{v['steps']} steps; the model predicts <b>{name}</b> (p = {p[top]:.2f})"
         )
-        return plot_optimized(x[0], h[:, 0], title=v["objective"]), text
+        shown = lecture_display(x)[0]  # the lecture's 0.5 + 0.1 (x − mean)/std
+        return plot_optimized(
+            shown, h[:, 0], title=v["objective"], normalize=False
+        ), text
 
     return Panel(
         controls,
