@@ -1,10 +1,11 @@
-"""Dilated convolutions: output sizes, receptive fields, and a pooling-free classifier.
+"""Dilated convolutions: output sizes and receptive fields.
 
 A convolution with dilation d spreads its k taps d positions apart, so its kernel
 covers 1 + (k − 1)d input positions with the same k parameters (Yu & Koltun, 2016,
 "Multi-scale context aggregation by dilated convolutions"; the "à trous" algorithm of
 Holschneider et al., 1989). Used by ``notebooks/10_dilated_convolution.ipynb``; the
-figures and widgets are in :mod:`lecturelib.dilation_plots`.
+figures are in :mod:`lecturelib.dilation_plots`; the pooling-free classifier
+(:class:`lecturelib.models.AllConvNet`) and its recipe in :mod:`lecturelib.checkpoints`.
 """
 
 from __future__ import annotations
@@ -15,21 +16,16 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .checkpoints import train_all_conv
-from .models import AllConvNet, load_all_conv
 from .validate import check_int
 
 __all__ = [
-    "AllConvNet",
     "LayerField",
     "conv_output_size",
     "effective_kernel_size",
-    "load_all_conv",
     "receptive_field",
     "receptive_field_growth",
     "receptive_positions",
     "sparsify_kernel",
-    "train_all_conv",
 ]
 
 

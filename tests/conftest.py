@@ -31,3 +31,14 @@ def _no_widget_budget(monkeypatch):
     from lecturelib.widgets import panel
 
     monkeypatch.setattr(panel, "BUDGET_S", float("inf"))
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """A test of its own: an empty result cache, in memory and on disk."""
+    from lecturelib.cache import clear_cache
+
+    monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "cache"))
+    clear_cache(memory_only=True)
+    yield
+    clear_cache(memory_only=True)

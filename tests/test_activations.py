@@ -42,15 +42,12 @@ def test_recorded_equals_manual_forward():
     )
 
 
-def test_batch_size_invariance_and_no_side_effects():
+def test_batch_size_invariance():  # the model left as found: tests/test_contract.py
     model = _lenet().train()
     x = torch.rand(7, 1, 28, 28, generator=torch.Generator().manual_seed(2))
-    hooks = hook_count(model)
     a = A.compute_activations(model, x, "relu1", batch_size=7)["relu1"]
     b = A.compute_activations(model, x, "relu1", batch_size=2)["relu1"]
     assert torch.allclose(a, b, atol=1e-6)
-    assert hook_count(model) == hooks and model.training
-    assert all(p.requires_grad and p.grad is None for p in model.parameters())
 
 
 def _signs() -> nn.Sequential:

@@ -8,7 +8,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from lecturelib.dilation import (
-    AllConvNet,
     conv_output_size,
     effective_kernel_size,
     receptive_field,
@@ -16,6 +15,7 @@ from lecturelib.dilation import (
     receptive_positions,
     sparsify_kernel,
 )
+from lecturelib.models import AllConvNet
 
 
 def _torch_length(n, k, s, p, d):
@@ -272,7 +272,7 @@ def test_plots_draw_the_feeding_units():
 
 def test_shipped_all_conv_checkpoint_accuracy():
     from lecturelib.data import load_mnist
-    from lecturelib.dilation import load_all_conv
+    from lecturelib.models import load_all_conv
     from lecturelib.train import accuracy
 
     model = load_all_conv()
@@ -285,8 +285,8 @@ def test_shipped_all_conv_checkpoint_accuracy():
 
 
 def test_train_all_conv_is_seeded():
+    from lecturelib.checkpoints import train_all_conv
     from lecturelib.data import load_mnist
-    from lecturelib.dilation import train_all_conv
 
     images, labels = load_mnist("test")
     pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:256]

@@ -8,7 +8,7 @@ import pytest
 import torch
 from tiny_models import small_cnn
 
-from lecturelib.cache import cache_stats, clear_cache
+from lecturelib.cache import cache_stats
 from lecturelib.data import load_mnist
 from lecturelib.hooks import hook_count
 from lecturelib.models import load_lenet
@@ -16,12 +16,7 @@ from lecturelib.models import load_lenet
 DIGITS = [str(d) for d in range(10)]
 
 
-@pytest.fixture(autouse=True)
-def _tmp_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "cache"))
-    clear_cache(memory_only=True)
-    yield
-    clear_cache(memory_only=True)
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +76,14 @@ def test_09_attack_widget_loss_margin_and_back_from_the_cache(lenet):
     images, labels = load_mnist("test")
     pick = [int((labels == d).nonzero()[0]) for d in range(10)]
     w = attack_widget(lenet, images[pick], [f"a {d}" for d in range(10)], DIGITS)
-    before = w.readout.value
-    w.controls["loss"].value = "margin"
-    assert w.readout.value != before and "→" in w.readout.value
-    w.controls["loss"].value = "ce"
+    margin = w.readout.value  # the notebook's widget starts on the margin loss
+    assert "first change at step" in margin
+    lr = w.controls["lr"]
+    lr.value = 0.126  # the browser test's move: another step size, another result
+    assert w.readout.value != margin
+    lr.value = 0.1
+    w.controls["loss"].value = "ce"  # saturated: no label change
+    assert "no label change" in w.readout.value
     w.controls["loss"].value = "margin"
     assert "from the cache" in w.readout.value
 

@@ -22,12 +22,7 @@ from lecturelib.widgets.panel import _SWEEPABLE, Panel
 DIGITS = [str(d) for d in range(10)]
 
 
-@pytest.fixture(autouse=True)
-def _tmp_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "cache"))
-    clear_cache(memory_only=True)
-    yield
-    clear_cache(memory_only=True)
+pytestmark = pytest.mark.usefixtures("empty_cache")
 
 
 def _misses():

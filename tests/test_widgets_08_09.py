@@ -28,7 +28,7 @@ def test_maximize_widget_readout_follows_the_choice(lenet):
 
 def test_attack_widget_readout_changes_with_the_loss(lenet):
     images, _labels = load_mnist("test")
-    w = attack_widget(lenet, images[:3], ["a", "b", "c"], DIGITS)
+    w = attack_widget(lenet, images[:3], ["a", "b", "c"], DIGITS, loss="ce")
     ce = w.readout.value
     w.controls["loss"].value = "margin"
     assert w.readout.value != ce and "first change at step" in w.readout.value

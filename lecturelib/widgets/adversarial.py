@@ -33,8 +33,12 @@ def attack_widget(
     to_display=None,
     steps: int = 15,
     lr: float = 0.1,
+    loss: str = "margin",
 ) -> Panel:
     """Image, steps, step size and loss (ce/margin) controls; the attack's result.
+
+    ``loss`` starts on the margin: on a confident LeNet the cross-entropy saturates
+    (p_y ≈ 1, a zero gradient) and the attack does not move at all (notebook 09).
 
     Returns:
         a :class:`Panel` with controls ``"image"``, ``"steps"``, ``"lr"`` and
@@ -46,7 +50,9 @@ def attack_widget(
         "lr": W.FloatLogSlider(
             lr, min=-3, max=1, description="lr", continuous_update=False
         ),
-        "loss": W.ToggleButtons(options=["ce", "margin"], description="loss"),
+        "loss": W.ToggleButtons(
+            options=["ce", "margin"], value=loss, description="loss"
+        ),
     }
 
     def compute(v: dict, progress: bool):
