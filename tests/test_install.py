@@ -7,6 +7,7 @@ folder outside the checkout and loads what the notebooks load: LeNet, the AllCon
 the pooling-free ResNet, the ImageNet model, and the exercises' checks.
 """
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -43,8 +44,15 @@ SCRIPT = textwrap.dedent(
 @pytest.fixture(scope="module")
 def fresh_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("install")
+    # setuptools from this environment when it has it (Python < 3.12 venvs do),
+    # else pip fetches it into an isolated build environment
+    isolation = (
+        []
+        if importlib.util.find_spec("setuptools") is None
+        else ["--no-build-isolation"]
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation,
          "-q", "-w", str(tmp / "dist"), str(ROOT)],
         check=True, cwd=tmp,
     )  # fmt: skip
