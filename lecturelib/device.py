@@ -73,7 +73,6 @@ def is_accelerated(device: torch.device | str | None = None) -> bool:
 
 def setup_notebook(seed: int = 0) -> torch.device:
     """The first code cell of every notebook: seed, pick the device, style the plots."""
-
     seed_everything(seed)
     matplotlib.rcParams.update(
         {"figure.dpi": 90, "image.interpolation": "nearest", "axes.titlesize": 9}

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from .activations import recorded_batches
 from .cache import cache_watch, cached
 from .plot import to_numpy
-from .validate import check_int
+from .validate import check_finite, check_int
 
 __all__ = [
     "INPUT",
@@ -81,11 +81,7 @@ def _as_array(features, name: str = "features") -> np.ndarray:
     a = to_numpy(features).astype(np.float32, copy=False)
     if a.ndim != 2:
         raise ValueError(f"{name} must be (N, D); got shape {a.shape}")
-    if not np.isfinite(a).all():
-        raise ValueError(
-            f"{name} must be finite; it contains NaN or infinite values "
-            f"({int((~np.isfinite(a)).sum())} of {a.size})"
-        )
+    check_finite(name, torch.from_numpy(a))
     return a
 
 
@@ -321,7 +317,6 @@ class EmbeddingCache:
         self, layers: Sequence[str] | None = None, perplexity: float = 30.0
     ) -> dict[str, dict]:
         """:meth:`get` for several layers (all by default), with a progress bar."""
-
         names = self.layers if layers is None else list(layers)
         return {
             n: self.get(n, perplexity)
@@ -330,7 +325,6 @@ class EmbeddingCache:
 
     def table(self, perplexity: float = 30.0):
         """``pandas.DataFrame``: k-NN accuracy and trustworthiness per computed layer."""
-
         rows = {
             n: {
                 "dims": self.features[n].shape[1],

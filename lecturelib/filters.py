@@ -202,7 +202,6 @@ def plot_mosaic(
     mosaic: Tensor, *, title: str | None = None, ax=None, size: float = 4.0
 ) -> Figure:
     """Draw a mosaic of :func:`tile_filters`: grey, signed (:data:`SIGNED_CMAP`) or RGB."""
-
     if ax is None:
         h, w = mosaic.shape[-2:]
         scale = size / max(h, w)

@@ -28,5 +28,4 @@ _MODULES = {
 
 def sweep_plans() -> dict[str, str]:
     """Notebook number → what ``make precompute`` sweeps there (each module's PLAN)."""
-
     return {nb: import_module(f"{__name__}.{m}").PLAN for nb, m in _MODULES.items()}

@@ -54,7 +54,6 @@ _SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
 
 def _png(fig: Figure) -> dict:
     """A figure as a Jupyter display_data output (PNG, as the inline backend shows it)."""
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)  # a no-op for figures that pyplot does not manage
