@@ -296,9 +296,8 @@ class EmbeddingCache:
                     seed=self.seed,
                     threads=self.threads,
                 )
-            with (
-                cache_watch() as watch
-            ):  # seen before, even in another session: on disk
+            # seen before, even in another session: on disk
+            with cache_watch() as watch:
                 self._store[key] = cached(  # keyed by the small PCA-reduced features
                     compute_layer_embedding,
                     self._reduced[layer],

@@ -17,7 +17,8 @@ from lecturelib.data import load_mnist
 from lecturelib.hooks import hook_count
 from lecturelib.models import load_lenet
 from lecturelib.precompute import main, precompute_notebooks
-from lecturelib.widgets.panel import _SWEEPABLE, Panel
+from lecturelib.widgets import describe_sweep
+from lecturelib.widgets.panel import _SWEEPABLE, EVERY, Panel
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -251,10 +252,29 @@ def test_sweep_restores_controls_and_skips_impossible_values():
     assert Panel({"s": s}, compute).sweep(progress=False) == 0  # no plan: nothing
 
 
+def test_sweep_every_value_is_what_the_control_offers():
+    import ipywidgets as W
+
+    s = W.IntSlider(value=3, min=-1, max=4)
+    d = W.Dropdown(options=[("one", 1), ("two", 2)])
+    plan = {"s": EVERY, "d": EVERY}
+    box = Panel({"s": s, "d": d}, lambda v, p: (None, ""), sweep=plan)
+    assert [v for _, v in box.sweep_plan] == [[-1, 0, 1, 2, 3, 4], [1, 2]]
+    assert box.sweep(progress=False) == 8  # 6 + 2 settings, the controls put back
+    assert (s.value, d.value) == (3, 1)
+    assert describe_sweep({"s": EVERY, "d": range(3)}) == "s every value; d 0, 1, 2"
+
+
 def test_precompute_cli_lists_and_rejects_unknown_notebooks(capsys):
     assert main(["--list"]) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert len(listed) == 10 and listed[4].startswith("05_occlusion: mask size")
+    assert len(listed) == 10
+    assert listed[4] == (
+        "05_occlusion: occlusion_widget: size 8, 16, 24, 32, 40, 48, 56, 64, 96, 128; "
+        "stride 4, 8, 16, 32"
+    )
+    assert listed[8].endswith("| fooling_widget: class every value")
+    assert listed[0] == "01_hidden_units: no sweep (its widgets compute nothing heavy)"
     with pytest.raises(SystemExit):
         main(["99"])
     assert "notebook '99' not found" in capsys.readouterr().err

@@ -8,7 +8,7 @@ widget from the module named after their section, e.g.
 
 from importlib import import_module
 
-from .panel import Panel, sweep_all
+from .panel import EVERY, Panel, sweep_all
 
 __all__ = ["Panel", "sweep_all", "sweep_plans"]
 
@@ -26,6 +26,19 @@ _MODULES = {
 }
 
 
+def describe_sweep(plan: dict) -> str:
+    """A sweep plan in words: ``"size 8, 16, 24; image every value"``."""
+    return "; ".join(
+        f"{name} {v if v is EVERY else ', '.join(map(str, v))}"
+        for name, v in plan.items()
+    )
+
+
 def sweep_plans() -> dict[str, str]:
-    """Notebook number → what ``make precompute`` sweeps there (each module's PLAN)."""
-    return {nb: import_module(f"{__name__}.{m}").PLAN for nb, m in _MODULES.items()}
+    """Notebook number → what ``make precompute`` sweeps there (each module's SWEEPS)."""
+    plans = {}
+    for nb, name in _MODULES.items():
+        sweeps = getattr(import_module(f"{__name__}.{name}"), "SWEEPS", {})
+        said = [f"{widget}: {describe_sweep(plan)}" for widget, plan in sweeps.items()]
+        plans[nb] = " | ".join(said) or "no sweep (its widgets compute nothing heavy)"
+    return plans

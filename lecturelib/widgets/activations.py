@@ -12,9 +12,9 @@ from ..activations_plots import describe_unit, plot_unit
 from ..cache import cached
 from ..data import PHOTO_NAMES, load_photo
 from ..device import make_generator
-from .panel import Panel, menu, slider
+from .panel import EVERY, Panel, menu, slider
 
-PLAN = "photo drop-down (every shipped photo)"
+SWEEPS = {"activations_widget": {"photo": EVERY}}  # every shipped photo
 
 
 def activations_widget(
@@ -76,4 +76,4 @@ def activations_widget(
         image = preprocess.denormalize(state["x"][0].cpu())
         return plot_unit(image, act, k, shown, layer=layer), text
 
-    return Panel(controls, compute, sweep={"photo": PHOTO_NAMES}, say_cache=False)
+    return Panel(controls, compute, sweep=SWEEPS["activations_widget"], say_cache=False)

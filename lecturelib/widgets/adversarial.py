@@ -18,10 +18,12 @@ from ..cache import cached, keyable
 from ..device import make_generator
 from ..fooling import fooling_search
 from ..plot import plot_optimized
-from .panel import Panel, forward_seconds, menu, slider
+from .panel import EVERY, Panel, forward_seconds, menu, slider
 
-STEPS = [1, 5, 10, 15, 25, 50]
-PLAN = f"image drop-down, steps {STEPS}, loss; fooling class"
+SWEEPS = {
+    "attack_widget": {"image": EVERY, "steps": [1, 5, 10, 15, 25, 50], "loss": EVERY},
+    "fooling_widget": {"class": EVERY},
+}
 
 
 def attack_widget(
@@ -70,7 +72,6 @@ def attack_widget(
         when = f"first change at step {k}" if k > 0 else "no label change"
         return fig, f"{a} → <b>{b}</b> ({when}); ‖x−x̌‖/‖x‖ = {rel:.3f}%"
 
-    sweep = {"image": range(len(images)), "steps": STEPS, "loss": ["ce", "margin"]}
     # the browser test's main control: the step size changes every attack, while more
     # steps change nothing once the cross-entropy saturates or the margin is crossed
     return Panel(
@@ -78,7 +79,7 @@ def attack_widget(
         compute,
         cost=lambda v: v["steps"],
         unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
-        sweep=sweep,
+        sweep=SWEEPS["attack_widget"],
         main="lr",
     )
 
@@ -129,5 +130,5 @@ def fooling_widget(
         compute,
         cost=lambda v: v["population"] * v["generations"],  # images scored
         unit_seconds=one_image,
-        sweep={"class": list(targets)},
+        sweep=SWEEPS["fooling_widget"],
     )

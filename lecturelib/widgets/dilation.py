@@ -9,8 +9,6 @@ from ..dilation_plots import describe_output, plot_dilation_1d, plot_dilation_2d
 from ..validate import check_int
 from .panel import Panel, slider
 
-PLAN = "no sweep needed: sizes are closed-form"
-
 
 def dilation_widget(
     *, input_size: int = 20, kernel_size: int = 3, max_dilation: int = 6

@@ -9,12 +9,11 @@ import ipywidgets as W
 
 from ..embeddings import EmbeddingCache
 from ..embeddings_plots import plot_embedding
-from .panel import Panel
+from .panel import EVERY, Panel
 
-PLAN = (
-    "layer and perplexity sliders (every layer at perplexity 30, "
-    "every perplexity at the last layer)"
-)
+# one at a time: every layer at the perplexity shown first, every perplexity at the
+# layer shown first (the last)
+SWEEPS = {"embedding_widget": {"layer": EVERY, "perplexity": EVERY}}
 
 
 def embedding_widget(
@@ -71,6 +70,6 @@ def embedding_widget(
         controls,
         compute,
         cost=runs,
-        sweep={"layer": cache.layers, "perplexity": options},
+        sweep=SWEEPS["embedding_widget"],
         say_cache=False,
     )

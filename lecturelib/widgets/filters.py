@@ -9,8 +9,6 @@ from torch import nn
 from ..filters import conv_layers, describe_filter, plot_filter_choice, resolve_conv
 from .panel import Panel, menu, slider
 
-PLAN = "no sweep needed: filters are read from the weights"
-
 
 def filters_widget(
     model: nn.Module, *, layers: Sequence[str] | None = None, max_shown: int = 32

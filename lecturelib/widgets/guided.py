@@ -9,9 +9,14 @@ from ..cache import cached
 from ..guided import backprop_unit, plot_backprop_views, unit_text
 from ..hooks import RULES
 from ..top_patches import compute_top_patches, plot_top_patches
-from .panel import Panel, menu, slider
+from .panel import EVERY, Panel, menu, slider
 
-PLAN = "image, rule, layer and channel (−1…15) controls; every top-patch channel"
+SWEEPS = {  # channel −1: the layer's maximally responding unit
+    "backprop_widget": {
+        "image": EVERY, "rule": EVERY, "layer": EVERY, "channel": range(-1, 16)
+    },
+    "top_patches_widget": {"channel": EVERY},
+}  # fmt: skip
 
 
 def backprop_widget(
@@ -62,9 +67,7 @@ def backprop_widget(
         )
         return fig, text
 
-    sweep = {"image": range(len(names)), "rule": list(RULES), "layer": list(layers),
-             "channel": range(-1, 16)}  # fmt: skip
-    return Panel(controls, compute, adjust=adjust, sweep=sweep)
+    return Panel(controls, compute, adjust=adjust, sweep=SWEEPS["backprop_widget"])
 
 
 def top_patches_widget(
@@ -103,4 +106,4 @@ def top_patches_widget(
 
     high = acts.shape[1] - 1
     controls = {"channel": slider("channel", channel, 0, high)}
-    return Panel(controls, compute, sweep={"channel": range(high + 1)})
+    return Panel(controls, compute, sweep=SWEEPS["top_patches_widget"])

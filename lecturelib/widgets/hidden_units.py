@@ -14,8 +14,6 @@ from ..hidden_units import (
 from ..validate import check_int
 from .panel import Panel, menu, slider
 
-PLAN = "no sweep needed: the training run is cached, the slider only indexes it"
-
 
 def hidden_units_widget(
     snapshots: Snapshots, x: Tensor, y: Tensor, *, iteration: int | None = None,

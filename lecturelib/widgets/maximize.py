@@ -11,11 +11,14 @@ from ..cache import cached
 from ..device import make_generator
 from ..maximize import lecture_display, make_objectives, maximize_response
 from ..plot import plot_optimized
-from .panel import Panel, forward_seconds, menu, slider
+from .panel import EVERY, Panel, forward_seconds, menu, slider
 
-STEPS = [10, 25, 50, 100, 200]
-PRIORS = [0.0, 0.5, 1.0, 1.5, 2.0]
-PLAN = f"objective drop-down; steps {STEPS}; prior {PRIORS}"
+SWEEPS = {
+    "maximize_widget": {
+        "objective": EVERY, "steps": [10, 25, 50, 100, 200],
+        "prior": [0.0, 0.5, 1.0, 1.5, 2.0],
+    }
+}  # fmt: skip
 
 
 def _step_seconds(model: nn.Module, size: int) -> float:
@@ -79,5 +82,5 @@ def maximize_widget(
         compute,
         cost=lambda v: v["steps"],
         unit_seconds=lambda: _step_seconds(model, size),
-        sweep={"objective": list(choices), "steps": STEPS, "prior": PRIORS},
+        sweep=SWEEPS["maximize_widget"],
     )

@@ -15,9 +15,9 @@ from ..occlusion import (
 )
 from .panel import Panel, forward_seconds, slider
 
-SIZES = [*range(8, 65, 8), 96, 128]
-STRIDES = [4, 8, 16, 32]
-PLAN = f"mask size {SIZES} and stride {STRIDES}"
+SWEEPS = {
+    "occlusion_widget": {"size": [*range(8, 65, 8), 96, 128], "stride": [4, 8, 16, 32]}
+}
 
 
 def occlusion_widget(
@@ -72,6 +72,6 @@ def occlusion_widget(
         compute,
         cost=masks,  # about one forward pass per mask (less with the incremental engine)
         unit_seconds=lambda: forward_seconds(model, image.expand(8, -1, -1, -1)) / 8,
-        sweep={"size": SIZES, "stride": STRIDES},
+        sweep=SWEEPS["occlusion_widget"],
         main="stride",
     )

@@ -16,7 +16,9 @@
   and a kernel interrupt (the stop button) as "stopped"; the next move works again;
 - says whether the result came from the cache (:func:`lecturelib.cache.cache_watch`).
 
-``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`).
+``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`): each
+widget module's ``SWEEPS`` (widget function name → control name → values, or
+:data:`EVERY` for every value the control offers), the one place they are written.
 Tests drive a panel by name: ``w.controls["stride"].value = 8``, then read
 ``w.readout.value``, ``w.state`` and ``w.output.outputs``.
 """
@@ -43,13 +45,19 @@ from tqdm.auto import tqdm
 from ..cache import NotCached, cache_only, cache_watch
 from ..hooks import preserved_state
 
-__all__ = ["BUDGET_S", "Panel", "forward_seconds", "menu", "slider", "sweep_all"]
+__all__ = [
+    "BUDGET_S", "EVERY", "Panel", "forward_seconds", "menu", "slider", "sweep_all"
+]  # fmt: skip
 
 #: Seconds a control move may start without asking; above, a "compute" button.
 BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_BUDGET", "10"))
 PROGRESS_S = 2.0  # expected seconds above which the compute function shows a bar
 _STYLE = {"description_width": "initial"}
 _SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
+
+
+#: In a sweep plan: every value the control offers (menu options, integer slider steps).
+EVERY = "every value"
 
 
 def _png(fig: Figure) -> dict:
@@ -72,13 +80,26 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _options(control) -> list | None:
+    """The values a drop-down, toggle buttons or selection slider offers (else None)."""
+    options = getattr(control, "options", None)
+    if options is None:
+        return None
+    return [o[1] if isinstance(o, tuple) else o for o in options]
+
+
 def _allowed(control, value) -> bool:
     """Whether ``control`` (slider, drop-down, toggle buttons) can take ``value`` now."""
-    options = getattr(control, "options", None)
-    if options is not None:  # drop-downs, selection sliders: values (or labels)
-        return value in [o[1] if isinstance(o, tuple) else o for o in options]
+    if (options := _options(control)) is not None:
+        return value in options
     low, high = getattr(control, "min", None), getattr(control, "max", None)
     return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _sweep_values(control, values) -> list:
+    if values is not EVERY:
+        return list(dict.fromkeys(values))
+    return _options(control) or list(range(control.min, control.max + 1))
 
 
 def _from_code() -> bool:
@@ -147,7 +168,6 @@ class Panel(W.VBox):
         main: str | None = None,
         say_cache: bool = True,
         passive: Iterable[str] = (),
-        draw: bool = True,
     ):
         self.controls = dict(controls)
         self.readout = W.HTML()
@@ -176,13 +196,12 @@ class Panel(W.VBox):
         super().__init__([row, bar, self._progress, self.output])
         self.button.on_click(lambda _: self.refresh(force=True))
         self.sweep_plan = [
-            (self.controls[name], list(dict.fromkeys(values)))
+            (self.controls[name], _sweep_values(self.controls[name], values))
             for name, values in (sweep or {}).items()
         ]
         if self.sweep_plan:
             _SWEEPABLE.add(self)
-        if draw:
-            self.refresh(force=True)  # the notebook's own setting: always drawn
+        self.refresh(force=True)  # the notebook's own setting: always drawn
 
     def _moved(self, _change=None) -> None:
         if not self._busy:  # a cell that sets a value asked for it: no budget

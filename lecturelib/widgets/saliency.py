@@ -7,11 +7,14 @@ from torch import Tensor, nn
 
 from ..cache import cached
 from ..saliency import plot_saliency, saliency, smoothgrad
-from .panel import Panel, forward_seconds, menu, slider
+from .panel import EVERY, Panel, forward_seconds, menu, slider
 
-SIGMAS = [round(0.05 * i, 2) for i in range(21)]
-COPIES = [1, 5, 10, 20, 50]
-PLAN = f"image drop-down, σ (0…1 by 0.05) and n {COPIES}"
+SWEEPS = {
+    "saliency_widget": {
+        "image": EVERY, "sigma": [round(0.05 * i, 2) for i in range(21)],
+        "n": [1, 5, 10, 20, 50],
+    }
+}  # fmt: skip
 
 
 def saliency_widget(
@@ -62,5 +65,5 @@ def saliency_widget(
         compute,
         cost=lambda v: v["n"] + 1,  # one backward pass per noisy copy
         unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
-        sweep={"image": range(len(names)), "sigma": SIGMAS, "n": COPIES},
+        sweep=SWEEPS["saliency_widget"],
     )
