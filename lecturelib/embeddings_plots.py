@@ -4,7 +4,7 @@
 * :func:`plot_embeddings` — one panel per layer, titled with k-NN accuracy and
   trustworthiness.
 * :func:`embedding_widget` — layer and perplexity sliders over an
-  :class:`~lecturelib.embeddings.EmbeddingCache` (each setting computed once).
+  :class:`~lecturelib.embedding_cache.EmbeddingCache` (each setting computed once).
 """
 
 from __future__ import annotations

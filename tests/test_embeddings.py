@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from lecturelib import embeddings as E
 from lecturelib import embeddings_plots as EP
+from lecturelib.embedding_cache import EmbeddingCache
 from lecturelib.models import LeNet
 from lecturelib.widgets.embeddings import embedding_widget
 
@@ -88,11 +89,11 @@ def test_bad_input():
         E.layer_features(LeNet(), torch.rand(2, 3, 28, 28), ["conv1"])
     with pytest.raises(ValueError, match="images must have 4 dimensions"):
         E.layer_features(LeNet(), torch.rand(1, 28, 28), ["conv1"])
-    cache = E.EmbeddingCache({"a": torch.from_numpy(x)}, y)
+    cache = EmbeddingCache({"a": torch.from_numpy(x)}, y)
     with pytest.raises(ValueError, match="valid: a"):
         cache.get("b")
     with pytest.raises(ValueError, match="same N"):
-        E.EmbeddingCache({"a": torch.from_numpy(x)}, y[:5])
+        EmbeddingCache({"a": torch.from_numpy(x)}, y[:5])
 
 
 def test_cache_computes_once_and_widget():
@@ -101,7 +102,7 @@ def test_cache_computes_once_and_widget():
         "far": torch.from_numpy(x),
         "noise": torch.randn(60, 5, generator=torch.Generator().manual_seed(0)),
     }
-    cache = E.EmbeddingCache(feats, y, k=5)
+    cache = EmbeddingCache(feats, y, k=5)
     first = cache.get("far", 10)
     assert cache.get("far", 10) is first and cache.runs == 1
     assert first["knn"] == 1.0 and first["trust"] > 0.9

@@ -39,7 +39,7 @@ def test_03_activations_widget_redraws_without_new_hooks():
 
 
 def test_04_embedding_widget_layer_slider_reuses_the_cached_embeddings():
-    from lecturelib.embeddings import EmbeddingCache
+    from lecturelib.embedding_cache import EmbeddingCache
     from lecturelib.widgets.embeddings import embedding_widget
 
     g = torch.Generator().manual_seed(0)

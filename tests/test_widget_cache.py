@@ -120,7 +120,7 @@ def test_saliency_widget_sigma_revisit():
 
 
 def test_embedding_widget_uses_the_disk_between_sessions():
-    from lecturelib.embeddings import EmbeddingCache
+    from lecturelib.embedding_cache import EmbeddingCache
     from lecturelib.widgets.embeddings import embedding_widget
 
     g = torch.Generator().manual_seed(0)
@@ -144,6 +144,7 @@ def test_embedding_widget_uses_the_disk_between_sessions():
 
 
 def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
+    import lecturelib.embedding_cache as C
     import lecturelib.embeddings as E
 
     real, pcas = E.reduce_dims, []
@@ -153,9 +154,10 @@ def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
             pcas.append(features.shape)
         return real(features, pca_dims=pca_dims, **kw)
 
-    monkeypatch.setattr(E, "reduce_dims", counting)
+    for module in (E, C):  # the store's own PCA and compute_layer_embedding's
+        monkeypatch.setattr(module, "reduce_dims", counting)
     g = torch.Generator().manual_seed(1)
-    store = E.EmbeddingCache(
+    store = C.EmbeddingCache(
         {"a": torch.randn(60, 8, generator=g)}, torch.arange(60) % 3, k=5, pca_dims=4
     )
     for perplexity in (5, 10, 20):

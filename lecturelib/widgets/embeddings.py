@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import ipywidgets as W
 
-from ..embeddings import EmbeddingCache
+from ..embedding_cache import EmbeddingCache
 from ..embeddings_plots import plot_embedding
 from .panel import EVERY, Panel
 
