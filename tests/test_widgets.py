@@ -88,6 +88,24 @@ def test_above_the_budget_the_cost_is_announced_and_nothing_starts(monkeypatch):
     assert w.state == "drawn" and "from the cache" in w.readout.value
 
 
+def test_a_t_sne_run_is_estimated_before_one_was_measured(monkeypatch):
+    from lecturelib.embedding_cache import EmbeddingCache
+    from lecturelib.widgets.embeddings import TSNE_SECONDS_PER_POINT, embedding_widget
+
+    g = torch.Generator().manual_seed(3)
+    feats, labels = {"a": torch.randn(50, 6, generator=g)}, torch.arange(50) % 2
+    embedding_widget(EmbeddingCache(feats, labels, k=3, pca_dims=4), perplexities=(5,))
+    clear_cache(memory_only=True)  # a new kernel: its first drawing is read from disk
+    w = embedding_widget(
+        EmbeddingCache(feats, labels, k=3, pca_dims=4), perplexities=(5, 10)
+    )
+    assert "from the cache" in w.readout.value  # so no t-SNE run was measured
+    monkeypatch.setattr(P, "BUDGET_S", 0.1)
+    w.controls["perplexity"].value = 10  # a new t-SNE run of 50 points
+    assert w.state == "estimate" and "press <b>compute</b>" in w.readout.value
+    assert w.estimate == pytest.approx(50 * TSNE_SECONDS_PER_POINT)  # 0.15 s
+
+
 def _extremes(control):
     """The two ends of a control's range (None for a text box or an upload)."""
     options = getattr(control, "options", None)

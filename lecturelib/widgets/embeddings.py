@@ -11,6 +11,8 @@ from ..embedding_cache import EmbeddingCache
 from ..embeddings_plots import plot_embedding
 from .panel import EVERY, Panel
 
+#: One t-SNE run's seconds per point before one is measured: 5,000 digits, 2 cores, 15 s.
+TSNE_SECONDS_PER_POINT = 3e-3
 # one at a time: every layer at the perplexity shown first, every perplexity at the
 # layer shown first (the last)
 SWEEPS = {"embedding_widget": {"layer": EVERY, "perplexity": EVERY}}
@@ -69,7 +71,8 @@ def embedding_widget(
     return Panel(
         controls,
         compute,
-        cost=runs,
+        cost=runs,  # until a run is measured: 3 ms per point (benchmarks/results/tsne.md)
+        unit_seconds=lambda: TSNE_SECONDS_PER_POINT * len(cache.labels),
         sweep=SWEEPS["embedding_widget"],
         say_cache=False,
     )
