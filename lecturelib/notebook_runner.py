@@ -109,6 +109,7 @@ def execute_notebook(
         allow_errors=False,
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
+        extra_arguments=QUIET_KERNEL,
     )
     client.label, client.on_timeout = path.stem, on_timeout
     saved = dict(os.environ)
@@ -125,6 +126,16 @@ def execute_notebook(
         os.environ.clear()
         os.environ.update(saved)
     return nb, time.perf_counter() - start, error
+
+
+#: The kernel's own logs, silenced: at shutdown (which interrupts it first) they print
+#: "KeyboardInterrupt caught in kernel", "Got events for closed stream" and ZMQ
+#: tracebacks to the runner's terminal, harmless but read as failures. What matters
+#: reaches the runner anyway: cell errors as outputs, a dead kernel as DeadKernelError.
+QUIET_KERNEL = [
+    "--IPKernelApp.log_level=CRITICAL",
+    "--IPKernelApp.exec_lines=__import__('logging').getLogger('tornado').setLevel(50)",
+]
 
 
 def _index_of(nb, cell) -> int:

@@ -51,6 +51,26 @@ def test_cells_within_the_timeout_pass(tmp_path):
     assert [c.execution_count for c in nb.cells[1:]] == [1, 2]
 
 
+def test_the_kernels_own_logs_stay_out_of_the_runners_terminal(tmp_path, capfd):
+    # at shutdown the kernels logged "Got events for closed stream", ZMQ tracebacks
+    # and "KeyboardInterrupt caught in kernel" to the inherited stderr (6 lines of
+    # noise in one `make precompute`); the same loggers, called from a cell:
+    path = _notebook(
+        tmp_path, "quiet", "import logging\n"
+        "logging.getLogger('tornado.general').warning('closed-stream-warning')\n"
+        "logging.getLogger('tornado.application').error('zmq-traceback')\n"
+        "get_ipython().kernel.log.error('interrupt-caught')",
+        "sorted(k for k in globals() if not k.startswith('_') and k not in "
+        "('In', 'Out', 'get_ipython', 'exit', 'quit', 'open', 'logging'))",
+    )  # fmt: skip
+    nb, _, error = execute_notebook(path, timeout=60)
+    printed = "".join(capfd.readouterr())
+    assert error is None and [c.execution_count for c in nb.cells[1:]] == [1, 2]
+    for said in ("closed-stream-warning", "zmq-traceback", "interrupt-caught"):
+        assert said not in printed
+    assert nb.cells[2].outputs[0]["data"]["text/plain"] == "[]"  # no name left behind
+
+
 def test_timeout_message_says_idle_or_working():
     busy = timeout_message("05_occlusion", 7, "w = occlusion_widget()\n", 120, cpu=95.0)
     assert busy.startswith(
