@@ -213,8 +213,10 @@ def compute_layer_embedding(
     """t-SNE of one layer's features and its quality numbers.
 
     Args:
-        features: (N, D), PCA-reduced to ``pca_dims`` first when D is larger (already
-            reduced features, as :class:`EmbeddingCache` passes, are used as they are).
+        features: (N, D), PCA-reduced to ``pca_dims`` first when D is larger
+            (features reduced already, as
+            :class:`~lecturelib.embedding_cache.EmbeddingCache` passes them, are used
+            as they are).
         labels: (N,) classes, for the k-NN accuracy.
     Returns:
         ``{"points": (N, 2) float32 array, "knn": k-NN accuracy, "trust":

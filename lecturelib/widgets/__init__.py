@@ -10,7 +10,7 @@ from importlib import import_module
 
 from .panel import EVERY, Panel, sweep_all
 
-__all__ = ["Panel", "sweep_all", "sweep_plans"]
+__all__ = ["EVERY", "Panel", "describe_sweep", "sweep_all", "sweep_plans"]
 
 _MODULES = {
     "01": "hidden_units",
