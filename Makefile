@@ -83,7 +83,7 @@ bench: setup
 
 # Fill the result cache before class: NB="05 06" for some notebooks, SWEEP=0 to skip sweeps.
 precompute: setup
-	$(BIN)/python -m lecturelib.precompute $(NB) $(if $(filter 0,$(SWEEP)),--no-sweep,) --timeout $(CELL_TIMEOUT)
+	$(BIN)/python -m lecturelib.tooling.precompute $(NB) $(if $(filter 0,$(SWEEP)),--no-sweep,) --timeout $(CELL_TIMEOUT)
 
 clean:
 	rm -rf build .pytest_cache

@@ -4,7 +4,7 @@ Three measurements, each method timed ``--repeat`` times in alternating order (t
 is shared), best time kept:
 
 1. The lecture's sphere control test on LeNet: one forward per random point (naive)
-   vs :func:`lecturelib.adversarial.sphere_test` (batches of 250).
+   vs :func:`lecturelib.sections.s09_adversarial.compute.sphere_test` (batches of 250).
 2. The lecture's attack (SGD on −CE, lr 0.1) on EfficientNet-Lite0, one 224×224
    photo: a plain autograd loop with the weights' ``requires_grad`` left on (naive)
    vs :func:`adversarial_attack` (weights frozen, so autograd skips their gradients)
@@ -32,11 +32,14 @@ import torch.nn.functional as F
 
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
-from lecturelib.adversarial import adversarial_attack, sphere_test
-from lecturelib.data import load_mnist, load_photo
-from lecturelib.device import make_generator
-from lecturelib.maximize import MultiScaleEdgeEnergy, maximize_response
-from lecturelib.models import load_imagenet_model, load_lenet
+from lecturelib.core.data import load_mnist, load_photo
+from lecturelib.core.device import make_generator
+from lecturelib.core.models import load_imagenet_model, load_lenet
+from lecturelib.sections.s08_maximize_response.compute import (
+    MultiScaleEdgeEnergy,
+    maximize_response,
+)
+from lecturelib.sections.s09_adversarial.compute import adversarial_attack, sphere_test
 
 RESULTS = Path(__file__).parent / "results" / "adversarial.md"
 LAYER = "_blocks.2._expand_conv"

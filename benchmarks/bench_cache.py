@@ -28,17 +28,20 @@ from pathlib import Path
 
 import torch
 
-from lecturelib import cache
-from lecturelib.adversarial import adversarial_attack
-from lecturelib.data import imagenet_classes, load_mnist, load_photo
-from lecturelib.device import make_generator
-from lecturelib.embeddings import compute_layer_embedding, layer_features
-from lecturelib.guided import backprop_unit
-from lecturelib.maximize import maximize_response
-from lecturelib.models import load_imagenet_model, load_lenet
-from lecturelib.occlusion import occlusion_sensitivity
-from lecturelib.saliency import smoothgrad
-from lecturelib.top_patches import compute_top_patches
+from lecturelib.core.data import imagenet_classes, load_mnist, load_photo
+from lecturelib.core.device import make_generator
+from lecturelib.core.models import load_imagenet_model, load_lenet
+from lecturelib.sections.s04_embeddings.compute import (
+    compute_layer_embedding,
+    layer_features,
+)
+from lecturelib.sections.s05_occlusion.compute import occlusion_sensitivity
+from lecturelib.sections.s06_saliency.compute import smoothgrad
+from lecturelib.sections.s07_guided_backprop.compute import backprop_unit
+from lecturelib.sections.s07_guided_backprop.top_patches import compute_top_patches
+from lecturelib.sections.s08_maximize_response.compute import maximize_response
+from lecturelib.sections.s09_adversarial.compute import adversarial_attack
+from lecturelib.tooling import cache
 
 
 def _cases(quick: bool) -> list[tuple[str, callable, tuple, dict]]:

@@ -32,10 +32,13 @@ import torch.nn.functional as F
 
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
-from lecturelib._incremental import IncrementalOcclusion
-from lecturelib.data import load_photo
-from lecturelib.models import ImagePreprocess, load_imagenet_model
-from lecturelib.occlusion import mask_positions, occlusion_sensitivity
+from lecturelib.core.data import load_photo
+from lecturelib.core.models import ImagePreprocess, load_imagenet_model
+from lecturelib.sections.s05_occlusion._incremental import IncrementalOcclusion
+from lecturelib.sections.s05_occlusion.compute import (
+    mask_positions,
+    occlusion_sensitivity,
+)
 
 SIZE, LECTURE_POSITIONS = 32, 9409
 RESULTS = Path(__file__).parent / "results" / "occlusion.md"

@@ -5,13 +5,13 @@
 SmoothGrad (same image, target, n and σ for all three):
 * loop: one noisy copy at a time, ``loss.backward()`` with the parameters' gradients on
   (what one writes first), the same noise as ours (so the maps must agree exactly);
-* ours: ``lecturelib.saliency.smoothgrad`` (input-only gradient, parameters frozen,
+* ours: ``lecturelib.sections.s06_saliency.compute.smoothgrad`` (input-only gradient, parameters frozen,
   channels-last input on a CPU, copies in batches), with ``batch_size=1`` and batches;
 * captum: ``NoiseTunnel(Saliency(model))`` with ``nt_samples_batch_size`` = ours.
 Captum draws its own noise: agreement is the cosine similarity of the |map|s, next to
 that of ours with two seeds (the sampling noise).
 
-Guided back-propagation: ``lecturelib.guided.backprop_view(rule="guided")`` vs
+Guided back-propagation: ``lecturelib.sections.s07_guided_backprop.compute.backprop_view(rule="guided")`` vs
 ``captum.attr.GuidedBackprop``, time and largest difference, on ResNet18 (ReLU) and on
 EfficientNet-Lite0 (ReLU6, which captum does not handle).
 
@@ -34,10 +34,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
-from lecturelib.data import load_photo
-from lecturelib.guided import backprop_view
-from lecturelib.models import load_imagenet_model
-from lecturelib.saliency import saliency, smoothgrad
+from lecturelib.core.data import load_photo
+from lecturelib.core.models import load_imagenet_model
+from lecturelib.sections.s06_saliency.compute import saliency, smoothgrad
+from lecturelib.sections.s07_guided_backprop.compute import backprop_view
 
 RESULTS = Path(__file__).resolve().parent / "results" / "saliency.md"
 

@@ -28,9 +28,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
-from lecturelib.data import load_mnist, load_photo
-from lecturelib.models import load_imagenet_model, load_lenet
-from lecturelib.sanity import (
+from lecturelib.core.data import load_mnist, load_photo
+from lecturelib.core.models import load_imagenet_model, load_lenet
+from lecturelib.explain.sanity import (
     METHODS,
     compute_cascades,
     deletion_curve,

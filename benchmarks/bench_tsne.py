@@ -2,7 +2,7 @@
 
 Compares, on the same PCA-50 features of each layer (perplexity 30):
 
-* ours, :func:`lecturelib.embeddings.embed` with its default ``threads=None``:
+* ours, :func:`lecturelib.sections.s04_embeddings.compute.embed` with its default ``threads=None``:
   scikit-learn ``TSNE`` on every core;
 * the same on one thread (``threads=1``: faster only when the cores are busy);
 * openTSNE (Poličar et al., 2019), one thread, when installed (``pip install openTSNE``).
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lecturelib import embeddings as E
-from lecturelib.data import load_mnist
-from lecturelib.models import load_lenet
+from lecturelib.core.data import load_mnist
+from lecturelib.core.models import load_lenet
+from lecturelib.sections.s04_embeddings import compute as E
 
 
 def _sklearn(x: np.ndarray, threads: int | None) -> np.ndarray:

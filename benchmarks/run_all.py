@@ -122,7 +122,7 @@ def time_notebooks(only: str = "", cell_timeout: int | None = None) -> list[dict
 
     ``cell_timeout``: seconds per cell (default the runner's); a cell that runs
     longer fails its notebook with the cell named."""
-    from lecturelib.notebook_runner import (
+    from lecturelib.tooling.notebook_runner import (
         CELL_TIMEOUT,
         execute_notebook,
         notebook_paths,
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         "--cell-timeout",
         type=int,
         default=None,
-        help="seconds per notebook cell (default: lecturelib.notebook_runner's 300)",
+        help="seconds per notebook cell (default: lecturelib.tooling.notebook_runner's 300)",
     )
     parser.add_argument("--readme", action="store_true", help="also update README.md")
     parser.add_argument(

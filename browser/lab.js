@@ -153,7 +153,7 @@ window.__lab = {
     return { text: copy.textContent.replace(/\s+/g, " ").trim(), images };
   },
 
-  // A panel's control by its name in ``widget.controls`` (lecturelib.widgets adds the
+  // A panel's control by its name in ``widget.controls`` (lecturelib.tooling.sweeps adds the
   // class lecturelib-control-<name>): marks it and its cell like findControl.
   findNamedControl(path, name) {
     const node = this.panel(path).content.node;

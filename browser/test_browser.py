@@ -32,7 +32,7 @@ TIMINGS: dict[str, dict[str, float]] = {}
 
 def notebook_paths() -> list[Path]:
     """The notebooks to open: BROWSER_NOTEBOOKS (default notebooks/), BROWSER_ONLY prefixes."""
-    from lecturelib.notebook_runner import notebook_paths as numbered
+    from lecturelib.tooling.notebook_runner import notebook_paths as numbered
 
     folder = Path(os.environ.get("BROWSER_NOTEBOOKS", ROOT / "notebooks"))
     return numbered(os.environ.get("BROWSER_ONLY", ""), folder)

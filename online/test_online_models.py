@@ -21,8 +21,8 @@ import pytest
 import torch
 import torchvision
 
-from lecturelib.imagenet import IMAGENET_SPECS, weights_path
-from lecturelib.notebook_runner import execute_notebook, notebook_paths
+from lecturelib.core.imagenet import IMAGENET_SPECS, weights_path
+from lecturelib.tooling.notebook_runner import execute_notebook, notebook_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "test-models"

@@ -27,8 +27,8 @@ def _seed():
 @pytest.fixture(autouse=True)
 def _no_widget_budget(monkeypatch):
     """Widgets compute every move whatever the machine's speed; a test that checks the
-    announced estimate lowers lecturelib.widgets.panel.BUDGET_S itself."""
-    from lecturelib.widgets import panel
+    announced estimate lowers lecturelib.tooling.panel.BUDGET_S itself."""
+    from lecturelib.tooling import panel
 
     monkeypatch.setattr(panel, "BUDGET_S", float("inf"))
 
@@ -36,7 +36,7 @@ def _no_widget_budget(monkeypatch):
 @pytest.fixture
 def empty_cache(tmp_path, monkeypatch):
     """A test of its own: an empty result cache, in memory and on disk."""
-    from lecturelib.cache import clear_cache
+    from lecturelib.tooling.cache import clear_cache
 
     monkeypatch.setenv("LECTURELIB_CACHE", str(tmp_path / "cache"))
     clear_cache(memory_only=True)

@@ -1,4 +1,4 @@
-"""Tests of lecturelib.activations: recorded maps equal a manual forward, known scores."""
+"""Tests of lecturelib.sections.s03_activations.compute: recorded maps equal a manual forward, known scores."""
 
 import pytest
 import torch
@@ -6,11 +6,11 @@ from matplotlib.figure import Figure
 from torch import nn
 from torch.nn import functional as F
 
-from lecturelib import activations as A
-from lecturelib import activations_plots as AP
-from lecturelib.hooks import hook_count
-from lecturelib.models import ImagePreprocess, LeNet
-from lecturelib.widgets.activations import activations_widget
+from lecturelib.core.hooks import compute_activations, hook_count
+from lecturelib.core.models import ImagePreprocess, LeNet
+from lecturelib.sections.s03_activations import compute as A
+from lecturelib.sections.s03_activations import plots as AP
+from lecturelib.sections.s03_activations.widget import activations_widget
 
 
 def _lenet() -> LeNet:
@@ -21,7 +21,7 @@ def _lenet() -> LeNet:
 def test_recorded_equals_manual_forward():
     model = _lenet()
     x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(1))
-    acts = A.compute_activations(model, x, ["conv1", "relu2", "fc2"])
+    acts = compute_activations(model, x, ["conv1", "relu2", "fc2"])
     conv1 = F.conv2d(x, model.conv1.weight, model.conv1.bias)
     relu2 = F.relu(
         F.max_pool2d(
@@ -45,8 +45,8 @@ def test_recorded_equals_manual_forward():
 def test_batch_size_invariance():  # the model left as found: tests/test_contract.py
     model = _lenet().train()
     x = torch.rand(7, 1, 28, 28, generator=torch.Generator().manual_seed(2))
-    a = A.compute_activations(model, x, "relu1", batch_size=7)["relu1"]
-    b = A.compute_activations(model, x, "relu1", batch_size=2)["relu1"]
+    a = compute_activations(model, x, "relu1", batch_size=7)["relu1"]
+    b = compute_activations(model, x, "relu1", batch_size=2)["relu1"]
     assert torch.allclose(a, b, atol=1e-6)
 
 
@@ -104,9 +104,9 @@ def test_top_predictions_hand_set():
 def test_bad_input():
     model = _lenet()
     with pytest.raises(ValueError, match="images must have 1 channel"):
-        A.compute_activations(model, torch.rand(1, 3, 28, 28), "conv1")
+        compute_activations(model, torch.rand(1, 3, 28, 28), "conv1")
     with pytest.raises(ValueError, match="layer 'conv7' is not in the model"):
-        A.compute_activations(model, torch.rand(1, 1, 28, 28), "conv7")
+        compute_activations(model, torch.rand(1, 1, 28, 28), "conv7")
     with pytest.raises(ValueError, match="reduce"):
         A.channel_scores(model, torch.rand(1, 1, 28, 28), "conv1", reduce="median")
     with pytest.raises(ValueError, match=r"channel must be in \[0, 1\]"):
@@ -116,7 +116,7 @@ def test_bad_input():
 def test_plots():
     model = _lenet()
     x = torch.rand(2, 1, 28, 28)
-    acts = A.compute_activations(model, x, [n for n, _ in model.named_children()])
+    acts = compute_activations(model, x, [n for n, _ in model.named_children()])
     assert isinstance(AP.plot_layer_activations(x, acts, index=1), Figure)
     assert isinstance(
         AP.plot_channels(x[0], acts["conv1"][0], [0, 5], layer="conv1"), Figure

@@ -3,8 +3,11 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lecturelib import adversarial
-from lecturelib.adversarial import (
+from lecturelib.core.data import load_mnist
+from lecturelib.core.device import make_generator
+from lecturelib.core.models import load_lenet
+from lecturelib.sections.s09_adversarial import compute as adversarial
+from lecturelib.sections.s09_adversarial.compute import (
     adversarial_attack,
     confidences,
     first_change,
@@ -13,10 +16,7 @@ from lecturelib.adversarial import (
     relative_perturbation,
     sphere_test,
 )
-from lecturelib.data import load_mnist
-from lecturelib.device import make_generator
-from lecturelib.fooling import fooling_search
-from lecturelib.models import load_lenet
+from lecturelib.sections.s09_adversarial.fooling import fooling_search
 
 
 @pytest.fixture(scope="module")

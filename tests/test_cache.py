@@ -7,8 +7,14 @@ import pytest
 import torch
 from PIL import Image
 
-from lecturelib import cache
-from lecturelib.cache import cache_key, cache_stats, cached, clear_cache, disk_cache
+from lecturelib.tooling import cache
+from lecturelib.tooling.cache import (
+    cache_key,
+    cache_stats,
+    cached,
+    clear_cache,
+    disk_cache,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +134,7 @@ def test_pil_images_numpy_and_generators_are_keyed_by_content():
 
 
 def test_library_objects_are_keyed_by_their_attributes():
-    from lecturelib.models import ImagePreprocess
+    from lecturelib.core.models import ImagePreprocess
 
     a = ImagePreprocess((0.5,) * 3, (0.25,) * 3)
     assert cache_key(a) == cache_key(ImagePreprocess((0.5,) * 3, (0.25,) * 3))

@@ -17,17 +17,22 @@ import pytest
 import torch
 from torch import nn
 
-from lecturelib.activations import compute_activations
-from lecturelib.adversarial import adversarial_attack, sphere_test
-from lecturelib.device import make_generator
-from lecturelib.embeddings import compute_layer_embedding, layer_features
-from lecturelib.fooling import fooling_search
-from lecturelib.guided import backprop_view
-from lecturelib.hooks import hook_count
-from lecturelib.maximize import Objective, maximize_response
-from lecturelib.occlusion import occlusion_sensitivity
-from lecturelib.saliency import saliency, smoothgrad
-from lecturelib.top_patches import compute_top_patches
+from lecturelib.core.device import make_generator
+from lecturelib.core.hooks import compute_activations, hook_count
+from lecturelib.sections.s04_embeddings.compute import (
+    compute_layer_embedding,
+    layer_features,
+)
+from lecturelib.sections.s05_occlusion.compute import occlusion_sensitivity
+from lecturelib.sections.s06_saliency.compute import saliency, smoothgrad
+from lecturelib.sections.s07_guided_backprop.compute import backprop_view
+from lecturelib.sections.s07_guided_backprop.top_patches import compute_top_patches
+from lecturelib.sections.s08_maximize_response.compute import (
+    Objective,
+    maximize_response,
+)
+from lecturelib.sections.s09_adversarial.compute import adversarial_attack, sphere_test
+from lecturelib.sections.s09_adversarial.fooling import fooling_search
 
 
 class Bomb(nn.Module):

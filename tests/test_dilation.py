@@ -1,4 +1,4 @@
-"""lecturelib.dilation: sizes against PyTorch, receptive fields against autograd."""
+"""lecturelib.sections.s10_dilated_convolution.compute: sizes against PyTorch, receptive fields against autograd."""
 
 import itertools
 
@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lecturelib.dilation import (
+from lecturelib.core.models import AllConvNet
+from lecturelib.sections.s10_dilated_convolution.compute import (
     conv_output_size,
     effective_kernel_size,
     receptive_field,
@@ -15,7 +16,6 @@ from lecturelib.dilation import (
     receptive_positions,
     sparsify_kernel,
 )
-from lecturelib.models import AllConvNet
 
 
 def _torch_length(n, k, s, p, d):
@@ -126,7 +126,7 @@ def test_receptive_field_closed_forms():
 
 
 def test_receptive_field_of_modules_and_lenet():
-    from lecturelib.models import LeNet
+    from lecturelib.core.models import LeNet
 
     fields = receptive_field(LeNet(), input_size=28)  # stops at flatten
     assert [f.name for f in fields] == ["conv1", "pool1", "conv2", "pool2"]
@@ -237,7 +237,10 @@ def test_growth_same_parameters_different_resolution():
 
 
 def test_widgets_follow_their_sliders():
-    from lecturelib.widgets.dilation import dilation_2d_widget, dilation_widget
+    from lecturelib.sections.s10_dilated_convolution.widget import (
+        dilation_2d_widget,
+        dilation_widget,
+    )
 
     widget = dilation_widget(input_size=20, kernel_size=3, max_dilation=6)
     dilation, index = widget.controls["dilation"], widget.controls["output"]
@@ -257,7 +260,10 @@ def test_widgets_follow_their_sliders():
 def test_plots_draw_the_feeding_units():
     from matplotlib.figure import Figure
 
-    from lecturelib.dilation_plots import plot_dilation_1d, plot_dilation_2d
+    from lecturelib.sections.s10_dilated_convolution.plots import (
+        plot_dilation_1d,
+        plot_dilation_2d,
+    )
 
     fig = plot_dilation_1d([(3, 1, d, d) for d in (1, 2, 4)], 8, input_size=16)
     assert isinstance(fig, Figure)
@@ -271,9 +277,9 @@ def test_plots_draw_the_feeding_units():
 
 
 def test_shipped_all_conv_checkpoint_accuracy():
-    from lecturelib.data import load_mnist
-    from lecturelib.models import load_all_conv
-    from lecturelib.train import accuracy
+    from lecturelib.core.data import load_mnist
+    from lecturelib.core.models import load_all_conv
+    from lecturelib.core.train import accuracy
 
     model = load_all_conv()
     assert not model.training
@@ -285,8 +291,8 @@ def test_shipped_all_conv_checkpoint_accuracy():
 
 
 def test_train_all_conv_is_seeded():
-    from lecturelib.checkpoints import train_all_conv
-    from lecturelib.data import load_mnist
+    from lecturelib.core.checkpoints import train_all_conv
+    from lecturelib.core.data import load_mnist
 
     images, labels = load_mnist("test")
     pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:256]

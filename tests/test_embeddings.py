@@ -1,15 +1,15 @@
-"""Tests of lecturelib.embeddings: features equal a manual forward, known k-NN answers."""
+"""Tests of lecturelib.sections.s04_embeddings.compute: features equal a manual forward, known k-NN answers."""
 
 import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
 
-from lecturelib import embeddings as E
-from lecturelib import embeddings_plots as EP
-from lecturelib.embedding_cache import EmbeddingCache
-from lecturelib.models import LeNet
-from lecturelib.widgets.embeddings import embedding_widget
+from lecturelib.core.models import LeNet
+from lecturelib.sections.s04_embeddings import compute as E
+from lecturelib.sections.s04_embeddings import plots as EP
+from lecturelib.sections.s04_embeddings.embedding_cache import EmbeddingCache
+from lecturelib.sections.s04_embeddings.widget import embedding_widget
 
 
 def _blobs(n_per: int = 20, dims: int = 5, gap: float = 50.0):
@@ -132,9 +132,9 @@ def test_swiss_roll():
 
 
 def test_shipped_resnet_checkpoint_is_small_and_accurate():
-    from lecturelib.data import DATA_DIR, load_cifar10
-    from lecturelib.models import load_resnet_nopool
-    from lecturelib.train import accuracy
+    from lecturelib.core.data import DATA_DIR, load_cifar10
+    from lecturelib.core.models import load_resnet_nopool
+    from lecturelib.core.train import accuracy
 
     path = DATA_DIR / "resnet_nopool_cifar10.pt"
     assert path.stat().st_size < 1_000_000
@@ -160,7 +160,7 @@ def test_shipped_resnet_checkpoint_is_small_and_accurate():
 def test_recipe_augmentation_is_a_padded_crop_or_its_mirror():
     from torch.nn.functional import pad
 
-    from lecturelib.checkpoints import augment_crop_flip
+    from lecturelib.core.checkpoints import augment_crop_flip
 
     x = torch.arange(2 * 3 * 8 * 8, dtype=torch.float32).view(2, 3, 8, 8) + 1
     out = augment_crop_flip(x, torch.Generator().manual_seed(0))

@@ -5,13 +5,10 @@ import io
 
 import pytest
 
-from lecturelib import exercises
+from lecturelib.tooling import exercises
+from lecturelib.tooling.sections import section_names
 
-QUESTIONS = [
-    (nb.name[2:], q)
-    for nb in sorted(exercises.CHECKS_DIR.glob("nb*"))
-    for q in exercises.check_names(nb.name[2:])
-]
+QUESTIONS = [(nb, q) for nb in section_names() for q in exercises.check_names(nb)]
 
 
 def _check(notebook, question, env):

@@ -1,13 +1,14 @@
-"""Tests of lecturelib.filters: shapes and exact values on hand-set convolutions."""
+"""Tests of lecturelib.sections.s02_filters.compute: shapes and exact values on hand-set convolutions."""
 
 import pytest
 import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lecturelib import filters as F
-from lecturelib.models import LeNet
-from lecturelib.widgets.filters import filters_widget
+from lecturelib.core.models import LeNet
+from lecturelib.core.plot import tile_filters
+from lecturelib.sections.s02_filters import compute as F
+from lecturelib.sections.s02_filters.widget import filters_widget
 
 
 def _hand_set() -> nn.Sequential:
@@ -43,31 +44,31 @@ def test_compute_filters_values_and_selection():
 
 def test_tile_grey_grid_layout_and_values():
     w = torch.arange(72.0).view(4, 2, 3, 3)
-    m = F.tile_filters(w, normalize="each", pad=1, ncols=1)
+    m = tile_filters(w, normalize="each", pad=1, ncols=1)
     assert m.shape == (4 * 4 - 1, 2 * 4 - 1)  # rows = filters, columns = channels
     ramp = torch.arange(9.0).view(3, 3) / 8  # each tile is a ramp, min-max → [0, 1]
     for f in range(4):
         for c in range(2):
             assert torch.allclose(m[4 * f : 4 * f + 3, 4 * c : 4 * c + 3], ramp)
     assert torch.isnan(m[3]).all() and torch.isnan(m[:, 3]).all()  # padding
-    signed = F.tile_filters(-w, normalize="signed", ncols=1)
+    signed = tile_filters(-w, normalize="signed", ncols=1)
     assert torch.allclose(signed[0:3, 4:7], -torch.arange(9.0, 18.0).view(3, 3) / 17)
-    together = F.tile_filters(w, normalize="all", ncols=1)
+    together = tile_filters(w, normalize="all", ncols=1)
     assert together[0, 0] == 0 and together[-1, -1] == 1
     # default: ⌊24 / 2⌋ filters per row → all 4 on one row, 2 pixels between filters
-    wide = F.tile_filters(w)
+    wide = tile_filters(w)
     assert wide.shape == (3, 4 * (2 * 4 - 1) + 3 * 2)
     assert torch.allclose(wide[:, 9:12], ramp) and torch.isnan(wide[:, 7:9]).all()
 
 
 def test_tile_single_channel_wraps_and_rgb():
     w = torch.randn(32, 1, 5, 5)
-    m = F.tile_filters(w, pad=1)
+    m = tile_filters(w, pad=1)
     assert m.shape == (4 * 6 - 1, 8 * 6 - 1)  # 32 filters in the lecture's 4 × 8
     assert torch.allclose(
         m[6:11, 0:5], (w[8, 0] - w[8, 0].min()) / (w[8, 0].max() - w[8, 0].min())
     )
-    rgb = F.tile_filters(_hand_set()[0].weight.detach(), rgb=True, ncols=2, pad=0)
+    rgb = tile_filters(_hand_set()[0].weight.detach(), rgb=True, ncols=2, pad=0)
     assert rgb.shape == (3, 2, 4)
     # each RGB filter scaled as a whole: filter 1 holds 12…23 → (v - 12) / 11
     assert torch.allclose(
@@ -87,9 +88,9 @@ def test_bad_input_messages():
     with pytest.raises(ValueError, match="channels index 2"):
         F.compute_filters(model, 1, channels=2)
     with pytest.raises(ValueError, match="rgb=True needs 3 input channels"):
-        F.tile_filters(torch.zeros(4, 2, 3, 3), rgb=True)
+        tile_filters(torch.zeros(4, 2, 3, 3), rgb=True)
     with pytest.raises(ValueError, match="normalize"):
-        F.tile_filters(torch.zeros(4, 2, 3, 3), normalize="minmax")
+        tile_filters(torch.zeros(4, 2, 3, 3), normalize="minmax")
 
 
 def test_plots_and_widget():

@@ -5,8 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from lecturelib import data, device, models, validate
-from lecturelib.train import accuracy
+from lecturelib.core import data, device, models, validate
+from lecturelib.core.train import accuracy
 
 
 def test_device_override(monkeypatch):
@@ -98,7 +98,7 @@ def test_torchvision_model_offline_falls_back_with_message(
     # one message: the model, the cache folder, the command that fills it
     assert "vgg19" in out and "using EfficientNet-Lite0" in out
     assert str(tmp_path / "hub" / "checkpoints") in out
-    assert "python -m lecturelib.imagenet vgg19" in out
+    assert "python -m lecturelib.core.imagenet vgg19" in out
     assert type(model).__name__ == "EfficientNet"
     data.is_online.cache_clear()
 

@@ -4,13 +4,13 @@ import pytest
 import torch
 from torch import nn
 
-from lecturelib.guided import (
+from lecturelib.core.models import LeNet
+from lecturelib.sections.s07_guided_backprop.compute import (
     backprop_view,
     compute_backprop_views,
     without_relus,
 )
-from lecturelib.models import LeNet
-from lecturelib.widgets.guided import backprop_widget
+from lecturelib.sections.s07_guided_backprop.widget import backprop_widget
 
 W1 = torch.tensor([[1.0, -1.0], [-1.0, 2.0], [1.0, 3.0]])
 
@@ -181,7 +181,7 @@ def test_efficientnet_guided_differs_from_gradient_where_captums_does_not():
 
     from captum.attr import GuidedBackprop
 
-    from lecturelib.models import load_imagenet_model
+    from lecturelib.core.models import load_imagenet_model
 
     model = load_imagenet_model("efficientnet_lite0")[0]
     x = torch.randn(1, 3, 64, 64)

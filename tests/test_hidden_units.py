@@ -1,4 +1,4 @@
-"""Tests for lecturelib.hidden_units (notebook 01)."""
+"""Tests for lecturelib.sections.s01_hidden_units.compute (notebook 01)."""
 
 import matplotlib
 
@@ -9,9 +9,9 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from lecturelib import hidden_units as hu
-from lecturelib.models import MLP2D
-from lecturelib.widgets.hidden_units import hidden_units_widget
+from lecturelib.core.models import MLP2D
+from lecturelib.sections.s01_hidden_units import compute as hu
+from lecturelib.sections.s01_hidden_units.widget import hidden_units_widget
 
 BOX = (-1.0, 1.0, -1.0, 1.0)
 

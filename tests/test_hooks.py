@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from lecturelib.hooks import (
+from lecturelib.core.hooks import (
     backward_rule,
     hook_count,
     preserved_state,
@@ -157,7 +157,7 @@ def test_record_without_detach_keeps_graph():
 def test_unknown_layer_lists_close_names():
     with pytest.raises(ValueError, match=r"'fc1'.*'fc2'|close names"):
         resolve_layer(
-            __import__("lecturelib.models", fromlist=["LeNet"]).LeNet(), "fc3"
+            __import__("lecturelib.core.models", fromlist=["LeNet"]).LeNet(), "fc3"
         )
     with (
         pytest.raises(ValueError, match="not in the model"),

@@ -11,9 +11,9 @@ import pytest
 import torch
 import torchvision
 
-from lecturelib import data
-from lecturelib.hooks import layer_names
-from lecturelib.imagenet import (
+from lecturelib.core import data
+from lecturelib.core.hooks import layer_names
+from lecturelib.core.imagenet import (
     IMAGENET_MODEL_NAMES,
     IMAGENET_SPECS,
     check_trained_claim,
@@ -22,7 +22,7 @@ from lecturelib.imagenet import (
     load_imagenet_model,
     weights_path,
 )
-from lecturelib.models import LeNet
+from lecturelib.core.models import LeNet
 
 
 def _architecture(name):
@@ -105,7 +105,7 @@ def test_the_environment_variable_chooses_auto(offline_hub, monkeypatch, capsys)
     model, _, _ = load_imagenet_model()
     out = capsys.readouterr().out
     assert imagenet_info(model).name == "efficientnet_lite0"
-    assert "vgg16" in out and "python -m lecturelib.imagenet vgg16" in out
+    assert "vgg16" in out and "python -m lecturelib.core.imagenet vgg16" in out
     monkeypatch.setenv("LECTURELIB_IMAGENET", "vgg17")
     with pytest.raises(ValueError, match="LECTURELIB_IMAGENET.*vgg16"):
         load_imagenet_model()

@@ -142,3 +142,108 @@ def test_every_imported_library_is_a_declared_dependency():
         if not {d.lower().replace("_", "-") for d in dists.get(m, [m])} & declared
     }
     assert not missing, f"imported but not in [project] dependencies: {missing}"
+
+
+# ------------------------------------------------------------------ the layer rules
+# Arrows point one way: notebooks -> sections -> explain -> core; a section's
+# widget side (widget.py, embedding_cache.py) may also use tooling; tooling uses core.
+SECTION_COMPUTE = {"compute", "plots", "lecture", "top_patches", "fooling"}
+
+
+def _allowed(module: str) -> tuple[str, ...] | None:
+    """The lecturelib packages ``module`` may import from (None: no rule)."""
+    parts = module.split(".")
+    if parts[1:2] == ["core"]:
+        return ("lecturelib.core",)
+    if parts[1:2] == ["explain"]:
+        return ("lecturelib.core", "lecturelib.explain")
+    if parts[1:2] == ["tooling"]:
+        return ("lecturelib.core", "lecturelib.tooling")
+    if parts[1:2] == ["sections"] and len(parts) == 3:  # a section's __init__
+        return ("lecturelib.core", module)
+    if parts[1:2] == ["sections"] and len(parts) > 3:
+        own = ".".join(parts[:3])
+        if parts[3] == "exercises":
+            return ("lecturelib.core", "lecturelib.explain", own,
+                    "lecturelib.tooling.exercise_helpers")  # fmt: skip
+        if parts[3] in SECTION_COMPUTE or parts[3] == "_incremental":
+            return ("lecturelib.core", "lecturelib.explain", own)
+        return ("lecturelib.core", "lecturelib.explain", "lecturelib.tooling", own)
+    if module == "lecturelib.workbook":
+        return ("lecturelib.core", "lecturelib.tooling")
+    return None
+
+
+def _lecturelib_imports(tree: ast.Module, module: str) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("lecturelib")}
+        elif isinstance(node, ast.ImportFrom):
+            target = _imported(node, module, False)[0] if node.level else node.module
+            if target and target.startswith("lecturelib"):
+                found.add(target)
+    return found
+
+
+RULED = sorted(m for m in _modules() if _allowed(m) is not None)
+
+
+def test_every_module_has_a_rule():
+    unruled = sorted(m for m in _modules() if _allowed(m) is None and m.count(".") > 1)
+    assert not unruled, unruled
+    sections = {m.split(".")[2] for m in RULED if m.startswith("lecturelib.sections.")}
+    assert len(sections) == 10, sorted(sections)
+    for name in sections:
+        assert f"lecturelib.sections.{name}.compute" in RULED, name
+        assert f"lecturelib.sections.{name}.widget" in RULED, name
+
+
+@pytest.mark.parametrize("module", RULED)
+def test_module_imports_follow_the_layers(module):
+    tree = _modules()[module]
+    allowed = _allowed(module)
+    bad = sorted(
+        t
+        for t in _lecturelib_imports(tree, module)
+        if not any(t == a or t.startswith(a + ".") for a in allowed)
+    )
+    assert not bad, f"{module} may import only {allowed}; it imports {bad}"
+    private = sorted(
+        t
+        for t in _lecturelib_imports(tree, module)
+        if any(p.startswith("_") for p in t.split(".")[1:])
+        and not t.startswith(".".join(module.split(".")[:3]))
+    )
+    assert not private, f"{module} imports another package's private module {private}"
+
+
+@pytest.mark.parametrize("module", RULED)
+def test_compute_side_imports_no_widgets(module):
+    if module.split(".")[-1] not in SECTION_COMPUTE and ".core." not in module:
+        pytest.skip("widget side")
+    names = set()
+    for node in ast.walk(_modules()[module]):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    assert not names & {"ipywidgets", "IPython"}, module
+
+
+def test_each_module_says_which_notebook_it_serves():
+    for module in RULED:
+        if not module.startswith("lecturelib.sections.") or "exercises" in module:
+            continue
+        doc = ast.get_docstring(_modules()[module]) or ""
+        first = doc.splitlines()[0] if doc else ""
+        number = module.split(".")[2][1:3]
+        assert first.startswith(f"Notebook {number}"), f"{module}: {first!r}"
+
+
+def test_the_layer_rule_catches_a_leak():
+    tree = ast.parse("from lecturelib.tooling.cache import cached\n")
+    module = "lecturelib.sections.s05_occlusion.compute"
+    allowed = _allowed(module)
+    leaks = [t for t in _lecturelib_imports(tree, module) if not t.startswith(allowed)]
+    assert leaks == ["lecturelib.tooling.cache"]

@@ -24,8 +24,8 @@ SCRIPT = textwrap.dedent(
     import sys
     from pathlib import Path
     import lecturelib
-    from lecturelib import exercises
-    from lecturelib.models import (
+    from lecturelib.tooling.sections import SECTIONS_DIR
+    from lecturelib.core.models import (
         load_all_conv, load_imagenet_model, load_lenet, load_resnet_nopool,
     )
     here = Path(lecturelib.__file__).resolve()
@@ -36,7 +36,7 @@ SCRIPT = textwrap.dedent(
     print("ResNetNoPool depth", load_resnet_nopool().depth)
     model, preprocess, classes = load_imagenet_model()
     print("ImageNet", type(model).__name__, len(classes), "classes")
-    print("exercises", len(list(exercises.CHECKS_DIR.glob("nb*/q*.py"))))
+    print("exercises", len(list(SECTIONS_DIR.glob("s*/exercises/checks/q*.py"))))
     """
 )
 
@@ -93,5 +93,7 @@ def test_wheel_ships_the_checkpoints_and_the_exercises(fresh_env):
     assert "LeNet 105" in out.stdout  # 105,506 parameters
     assert "AllConvNet" in out.stdout and "ResNetNoPool depth 10" in out.stdout
     assert "1000 classes" in out.stdout
-    n_checks = len(list((ROOT / "lecturelib/exercises/checks").glob("nb*/q*.py")))
+    n_checks = len(
+        list((ROOT / "lecturelib/sections").glob("s*/exercises/checks/q*.py"))
+    )
     assert f"exercises {n_checks}" in out.stdout

@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from lecturelib.device import make_generator
-from lecturelib.maximize import (
+from lecturelib.core.device import make_generator
+from lecturelib.core.models import load_lenet
+from lecturelib.sections.s08_maximize_response.compute import (
     MultiScaleEdgeEnergy,
     Objective,
     class_index,
@@ -10,7 +11,6 @@ from lecturelib.maximize import (
     make_objectives,
     maximize_response,
 )
-from lecturelib.models import load_lenet
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_objective_labels():
 
 
 def test_lecture_borders_give_a_constant_image_edges_and_match_inside():
-    from lecturelib.maximize import MultiScaleEdgeEnergy
+    from lecturelib.sections.s08_maximize_response.compute import MultiScaleEdgeEnergy
 
     flat = torch.full((1, 1, 32, 32), 0.5)
     assert MultiScaleEdgeEnergy()(flat).item() == 0.0
@@ -129,7 +129,7 @@ def test_lecture_borders_give_a_constant_image_edges_and_match_inside():
 
 
 def test_lecture_display_is_half_plus_a_tenth_of_the_standardised_image():
-    from lecturelib.maximize import lecture_display
+    from lecturelib.sections.s08_maximize_response.compute import lecture_display
 
     x = torch.randn(2, 3, 8, 8) * 5 + 3
     d = lecture_display(x)
@@ -141,7 +141,7 @@ def test_lecture_display_is_half_plus_a_tenth_of_the_standardised_image():
 
 
 def test_toy_prior_keeps_the_maximiser_near_the_data():
-    from lecturelib.maximize import compute_toy_prior
+    from lecturelib.sections.s08_maximize_response.compute import compute_toy_prior
 
     toy = compute_toy_prior(steps=100)
     far = toy.distance_to_data(toy.path_f[-1:]).item()

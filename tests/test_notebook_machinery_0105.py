@@ -7,12 +7,12 @@ drives the widget by its control names, as a student would.
 import torch
 from tiny_models import small_cnn
 
-from lecturelib.hooks import hook_count
-from lecturelib.models import load_lenet
+from lecturelib.core.hooks import hook_count
+from lecturelib.core.models import load_lenet
 
 
 def test_02_filters_widget_layer_menu_and_filter_slider():
-    from lecturelib.widgets.filters import filters_widget
+    from lecturelib.sections.s02_filters.widget import filters_widget
 
     w = filters_widget(load_lenet())
     w.controls["layer"].value = "conv2"  # the same as choosing it in the menu
@@ -21,9 +21,9 @@ def test_02_filters_widget_layer_menu_and_filter_slider():
 
 
 def test_03_activations_widget_redraws_without_new_hooks():
-    from lecturelib.activations import relu_layers
-    from lecturelib.imagenet import ImagePreprocess
-    from lecturelib.widgets.activations import activations_widget
+    from lecturelib.core.imagenet import ImagePreprocess
+    from lecturelib.sections.s03_activations.compute import relu_layers
+    from lecturelib.sections.s03_activations.widget import activations_widget
 
     cnn = small_cnn()
     prep = ImagePreprocess((0.5,) * 3, (0.25,) * 3, size=16, resize=16)
@@ -39,8 +39,8 @@ def test_03_activations_widget_redraws_without_new_hooks():
 
 
 def test_04_embedding_widget_layer_slider_reuses_the_cached_embeddings():
-    from lecturelib.embedding_cache import EmbeddingCache
-    from lecturelib.widgets.embeddings import embedding_widget
+    from lecturelib.sections.s04_embeddings.embedding_cache import EmbeddingCache
+    from lecturelib.sections.s04_embeddings.widget import embedding_widget
 
     g = torch.Generator().manual_seed(0)
     feats = {name: torch.randn(40, 6, generator=g) for name in ("input", "a", "b")}
@@ -55,8 +55,8 @@ def test_04_embedding_widget_layer_slider_reuses_the_cached_embeddings():
 
 
 def test_05_occlusion_widget_setting_revisited_comes_from_the_cache():
-    from lecturelib.cache import cache_dir
-    from lecturelib.widgets.occlusion import occlusion_widget
+    from lecturelib.sections.s05_occlusion.widget import occlusion_widget
+    from lecturelib.tooling.cache import cache_dir
 
     cnn, image = small_cnn(), torch.randn(1, 3, 24, 24)
     widget = occlusion_widget(cnn, image, 1, to_display=torch.sigmoid, size=8, stride=8)

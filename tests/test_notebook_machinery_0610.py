@@ -8,10 +8,10 @@ import pytest
 import torch
 from tiny_models import small_cnn
 
-from lecturelib.cache import cache_stats
-from lecturelib.data import load_mnist
-from lecturelib.hooks import hook_count
-from lecturelib.models import load_lenet
+from lecturelib.core.data import load_mnist
+from lecturelib.core.hooks import hook_count
+from lecturelib.core.models import load_lenet
+from lecturelib.tooling.cache import cache_stats
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -25,7 +25,7 @@ def lenet():
 
 
 def test_06_sigma_away_and_back_is_read_from_the_cache():
-    from lecturelib.widgets.saliency import saliency_widget
+    from lecturelib.sections.s06_saliency.widget import saliency_widget
 
     net, x = small_cnn(), torch.randn(2, 3, 16, 16)
     w = saliency_widget(
@@ -37,7 +37,7 @@ def test_06_sigma_away_and_back_is_read_from_the_cache():
 
 
 def test_07_back_to_guided_costs_no_new_backpropagation(lenet):
-    from lecturelib.widgets.guided import backprop_widget
+    from lecturelib.sections.s07_guided_backprop.widget import backprop_widget
 
     images, _ = load_mnist("test")
     w = backprop_widget(
@@ -56,7 +56,7 @@ def test_07_back_to_guided_costs_no_new_backpropagation(lenet):
 
 
 def test_08_maximize_widget_follows_the_objective_and_revisits_from_the_cache(lenet):
-    from lecturelib.widgets.maximize import maximize_widget
+    from lecturelib.sections.s08_maximize_response.widget import maximize_widget
 
     choices = {f"digit {d}": d for d in range(10)}
     choices.update(
@@ -71,7 +71,7 @@ def test_08_maximize_widget_follows_the_objective_and_revisits_from_the_cache(le
 
 
 def test_09_attack_widget_loss_margin_and_back_from_the_cache(lenet):
-    from lecturelib.widgets.adversarial import attack_widget
+    from lecturelib.sections.s09_adversarial.widget import attack_widget
 
     images, labels = load_mnist("test")
     pick = [int((labels == d).nonzero()[0]) for d in range(10)]
@@ -89,7 +89,7 @@ def test_09_attack_widget_loss_margin_and_back_from_the_cache(lenet):
 
 
 def test_10_dilation_widget_driven_from_code():
-    from lecturelib.widgets.dilation import dilation_widget
+    from lecturelib.sections.s10_dilated_convolution.widget import dilation_widget
 
     w = dilation_widget(input_size=20, kernel_size=3, max_dilation=6)
     w.controls["dilation"].value, w.controls["output"].value = 4, 11

@@ -1,11 +1,11 @@
-"""lecturelib.notebook_runner: a cell that runs past its timeout is named, not waited for."""
+"""lecturelib.tooling.notebook_runner: a cell that runs past its timeout is named, not waited for."""
 
 from __future__ import annotations
 
 import nbformat
 import pytest
 
-from lecturelib.notebook_runner import (
+from lecturelib.tooling.notebook_runner import (
     CELL_TIMEOUT,
     execute_notebook,
     first_line,
@@ -121,7 +121,7 @@ class _FakeSocketWait:
 
 
 def _sliced_shell_channel():
-    from lecturelib import notebook_runner
+    from lecturelib.tooling import notebook_runner
 
     cls = notebook_runner._kernel_client_class().shell_channel_class.default_value
     return cls.__new__(cls)  # get_msg only, no socket needed
@@ -132,7 +132,7 @@ def test_waits_on_the_shell_socket_in_slices(monkeypatch):
 
     from jupyter_client.channels import AsyncZMQSocketChannel
 
-    from lecturelib import notebook_runner
+    from lecturelib.tooling import notebook_runner
 
     monkeypatch.setattr(notebook_runner, "POLL_SLICE", 0.05)
     monkeypatch.setattr(notebook_runner, "LATE_MESSAGES", [])
@@ -151,7 +151,7 @@ def test_sliced_wait_still_times_out(monkeypatch):
 
     from jupyter_client.channels import AsyncZMQSocketChannel
 
-    from lecturelib import notebook_runner
+    from lecturelib.tooling import notebook_runner
 
     monkeypatch.setattr(notebook_runner, "POLL_SLICE", 0.05)
     fake = _FakeSocketWait(found_on=99)

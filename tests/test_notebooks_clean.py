@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-SETUP = "%matplotlib inline\nfrom lecturelib.device import setup_notebook\ndevice = setup_notebook(seed=0)"
+SETUP = "%matplotlib inline\nfrom lecturelib.workbook import setup_notebook\ndevice = setup_notebook(seed=0)"
 
 
 def test_there_are_notebooks_in_order():

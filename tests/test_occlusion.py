@@ -7,7 +7,10 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 
-from lecturelib.occlusion import mask_positions, occlusion_sensitivity
+from lecturelib.sections.s05_occlusion.compute import (
+    mask_positions,
+    occlusion_sensitivity,
+)
 
 
 def small_cnn(classes=4):
@@ -176,7 +179,7 @@ def test_incremental_equals_full(factory, hw, size, stride):
 
 
 def test_incremental_does_less_work():
-    from lecturelib._incremental import IncrementalOcclusion
+    from lecturelib.sections.s05_occlusion._incremental import IncrementalOcclusion
 
     net, x = small_cnn(), torch.randn(1, 3, 40, 40)
     engine = IncrementalOcclusion(net)
@@ -257,8 +260,8 @@ def test_bad_input_names_the_argument(kwargs, target, match):
 def test_plot_and_widget():
     from matplotlib.figure import Figure
 
-    from lecturelib.occlusion import plot_occlusion
-    from lecturelib.widgets.occlusion import occlusion_widget
+    from lecturelib.sections.s05_occlusion.compute import plot_occlusion
+    from lecturelib.sections.s05_occlusion.widget import occlusion_widget
 
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)
     heat = occlusion_sensitivity(net, x, 1, size=8, stride=4, progress=False)[0]

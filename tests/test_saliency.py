@@ -5,13 +5,13 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lecturelib.saliency import (
+from lecturelib.sections.s06_saliency.compute import (
     compute_heatmap,
     plot_saliency,
     saliency,
     smoothgrad,
 )
-from lecturelib.widgets.saliency import saliency_widget
+from lecturelib.sections.s06_saliency.widget import saliency_widget
 
 
 def linear_model() -> nn.Sequential:
@@ -178,7 +178,7 @@ def test_plot_and_widget_readout_follow_the_sliders():
 
 
 def test_smoothness_is_one_for_blockwise_constant_maps_and_small_for_alternating_signs():
-    from lecturelib.saliency import compute_smoothness
+    from lecturelib.sections.s06_saliency.compute import compute_smoothness
 
     flat = torch.ones(1, 3, 8, 8)
     checker = (

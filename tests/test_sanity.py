@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from lecturelib.hooks import hook_count
-from lecturelib.models import LeNet
-from lecturelib.sanity import (
+from lecturelib.core.hooks import hook_count
+from lecturelib.core.models import LeNet
+from lecturelib.explain.plots import plot_cascade, plot_curves, plot_similarity
+from lecturelib.explain.sanity import (
     METHODS,
     cascading_randomization,
     compute_cascades,
@@ -21,7 +22,6 @@ from lecturelib.sanity import (
     randomization_order,
     randomize_layers,
 )
-from lecturelib.sanity_plots import plot_cascade, plot_curves, plot_similarity
 
 
 def linear_model(c=3, h=4, w=4, bias=0.5):
@@ -216,7 +216,7 @@ def test_same_seed_same_results():
 
 def test_occlusion_importance_spreads_each_mask_over_its_pixels():
     model, x = small_cnn(), torch.randn(1, 1, 8, 8)
-    from lecturelib.occlusion import occlusion_sensitivity
+    from lecturelib.sections.s05_occlusion.compute import occlusion_sensitivity
 
     drop = occlusion_sensitivity(model, x, 1, size=4, stride=4, progress=False)
     imp = importance_map(model, x, 1, "occlusion", size=4, stride=4)

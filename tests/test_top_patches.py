@@ -4,16 +4,15 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from lecturelib.activations import compute_activations
-from lecturelib.guided import backprop_view
-from lecturelib.hooks import hook_count
-from lecturelib.models import LeNet
-from lecturelib.top_patches import (
+from lecturelib.core.hooks import compute_activations, hook_count
+from lecturelib.core.models import LeNet
+from lecturelib.sections.s07_guided_backprop.compute import backprop_view
+from lecturelib.sections.s07_guided_backprop.top_patches import (
     compute_top_patches,
     plot_top_patches,
     receptive_field_boxes,
 )
-from lecturelib.widgets.guided import top_patches_widget
+from lecturelib.sections.s07_guided_backprop.widget import top_patches_widget
 
 
 @pytest.mark.parametrize(
@@ -88,7 +87,7 @@ def test_widget_readout_follows_the_channel_slider():
 
 
 def test_per_image_keeps_distinct_local_maxima_and_skips_missing_ones():
-    from lecturelib.top_patches import _top_units
+    from lecturelib.sections.s07_guided_backprop.top_patches import _top_units
 
     a = torch.zeros(2, 5, 5)
     a[0, 0, 0], a[0, 4, 4], a[0, 0, 1] = 5.0, 4.0, 4.5  # (0, 1) is no peak: next to 5

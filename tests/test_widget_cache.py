@@ -12,13 +12,19 @@ import pytest
 import torch
 from tiny_models import small_cnn
 
-from lecturelib.cache import cache_stats, cache_watch, cached, clear_cache, keyable
-from lecturelib.data import load_mnist
-from lecturelib.hooks import hook_count
-from lecturelib.models import load_lenet
-from lecturelib.precompute import main, precompute_notebooks
-from lecturelib.widgets import describe_sweep
-from lecturelib.widgets.panel import _SWEEPABLE, EVERY, Panel
+from lecturelib.core.data import load_mnist
+from lecturelib.core.hooks import hook_count
+from lecturelib.core.models import load_lenet
+from lecturelib.tooling.cache import (
+    cache_stats,
+    cache_watch,
+    cached,
+    clear_cache,
+    keyable,
+)
+from lecturelib.tooling.panel import _SWEEPABLE, EVERY, Panel
+from lecturelib.tooling.precompute import main, precompute_notebooks
+from lecturelib.tooling.sweeps import describe_sweep
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -47,7 +53,7 @@ def _revisit(control, a, b, readout):
 
 
 def test_occlusion_widget_revisit_sweep_and_new_kernel():
-    from lecturelib.widgets.occlusion import occlusion_widget
+    from lecturelib.sections.s05_occlusion.widget import occlusion_widget
 
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)
     w = occlusion_widget(net, x, 1, to_display=torch.sigmoid, size=8, stride=4)
@@ -82,7 +88,7 @@ def test_occlusion_widget_revisit_sweep_and_new_kernel():
 
 
 def test_cached_map_equals_the_direct_computation():
-    from lecturelib.occlusion import occlusion_sensitivity
+    from lecturelib.sections.s05_occlusion.compute import occlusion_sensitivity
 
     net, x = small_cnn(), torch.randn(1, 3, 16, 16)
     direct = occlusion_sensitivity(net, x, 2, size=4, stride=2, progress=False)
@@ -105,7 +111,7 @@ def test_cached_map_equals_the_direct_computation():
 
 
 def test_saliency_widget_sigma_revisit():
-    from lecturelib.widgets.saliency import saliency_widget
+    from lecturelib.sections.s06_saliency.widget import saliency_widget
 
     net, x = small_cnn(), torch.randn(2, 3, 16, 16)
     w = saliency_widget(net, x, names=["a", "b"], n=4)
@@ -120,8 +126,8 @@ def test_saliency_widget_sigma_revisit():
 
 
 def test_embedding_widget_uses_the_disk_between_sessions():
-    from lecturelib.embedding_cache import EmbeddingCache
-    from lecturelib.widgets.embeddings import embedding_widget
+    from lecturelib.sections.s04_embeddings.embedding_cache import EmbeddingCache
+    from lecturelib.sections.s04_embeddings.widget import embedding_widget
 
     g = torch.Generator().manual_seed(0)
     feats = {"a": torch.randn(60, 8, generator=g), "b": torch.randn(60, 5, generator=g)}
@@ -144,8 +150,8 @@ def test_embedding_widget_uses_the_disk_between_sessions():
 
 
 def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
-    import lecturelib.embedding_cache as C
-    import lecturelib.embeddings as E
+    import lecturelib.sections.s04_embeddings.compute as E
+    import lecturelib.sections.s04_embeddings.embedding_cache as C
 
     real, pcas = E.reduce_dims, []
 
@@ -166,7 +172,10 @@ def test_embedding_cache_runs_one_pca_per_layer(monkeypatch):
 
 
 def test_guided_and_top_patch_widgets_revisit():
-    from lecturelib.widgets.guided import backprop_widget, top_patches_widget
+    from lecturelib.sections.s07_guided_backprop.widget import (
+        backprop_widget,
+        top_patches_widget,
+    )
 
     lenet = load_lenet()
     images, _ = load_mnist("test")
@@ -192,8 +201,8 @@ def test_guided_and_top_patch_widgets_revisit():
 
 
 def test_input_widgets_revisit_and_say_cached():
-    from lecturelib.widgets.adversarial import attack_widget, fooling_widget
-    from lecturelib.widgets.maximize import maximize_widget
+    from lecturelib.sections.s08_maximize_response.widget import maximize_widget
+    from lecturelib.sections.s09_adversarial.widget import attack_widget, fooling_widget
 
     lenet = load_lenet()
     images, _ = load_mnist("test")
@@ -293,7 +302,7 @@ def test_precompute_runs_a_notebook_and_its_sweep(tmp_path, monkeypatch):
     nb.cells = [
         nbformat.v4.new_code_cell(
             "import torch\nfrom torch import nn\n"
-            "from lecturelib.widgets.occlusion import occlusion_widget\n"
+            "from lecturelib.sections.s05_occlusion.widget import occlusion_widget\n"
             "torch.manual_seed(0)\n"
             "net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1),"
             " nn.Flatten(), nn.Linear(4, 2)).eval()\n"
@@ -315,7 +324,7 @@ def test_precompute_runs_a_notebook_and_its_sweep(tmp_path, monkeypatch):
 
 
 def test_notebook_paths_by_prefix_and_errors(tmp_path):
-    from lecturelib.notebook_runner import notebook_paths
+    from lecturelib.tooling.notebook_runner import notebook_paths
 
     for name in ("01_a", "02_b", "10_c", "notes"):
         (tmp_path / f"{name}.ipynb").write_text("{}")

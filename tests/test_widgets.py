@@ -5,7 +5,6 @@ notebooks (on small models), moves every control to both ends of its range with 
 budget lowered, and checks that each move either drew or announced its cost.
 """
 
-import ast
 import time
 from pathlib import Path
 
@@ -14,12 +13,12 @@ import pytest
 import torch
 from tiny_models import small_cnn
 
-import lecturelib.widgets.panel as P
-from lecturelib.cache import cache_stats, clear_cache
-from lecturelib.data import load_mnist
-from lecturelib.imagenet import ImagePreprocess
-from lecturelib.models import load_lenet
-from lecturelib.widgets.panel import Panel
+import lecturelib.tooling.panel as P
+from lecturelib.core.data import load_mnist
+from lecturelib.core.imagenet import ImagePreprocess
+from lecturelib.core.models import load_lenet
+from lecturelib.tooling.cache import cache_stats, clear_cache
+from lecturelib.tooling.panel import Panel
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = [str(d) for d in range(10)]
@@ -66,7 +65,7 @@ def test_an_interrupt_stops_the_computation_and_the_widget_stays_usable():
 
 
 def test_above_the_budget_the_cost_is_announced_and_nothing_starts(monkeypatch):
-    from lecturelib.widgets.occlusion import occlusion_widget
+    from lecturelib.sections.s05_occlusion.widget import occlusion_widget
 
     clear_cache(memory_only=True)
     net, x = small_cnn(), torch.randn(1, 3, 32, 32)
@@ -89,8 +88,11 @@ def test_above_the_budget_the_cost_is_announced_and_nothing_starts(monkeypatch):
 
 
 def test_a_t_sne_run_is_estimated_before_one_was_measured(monkeypatch):
-    from lecturelib.embedding_cache import EmbeddingCache
-    from lecturelib.widgets.embeddings import TSNE_SECONDS_PER_POINT, embedding_widget
+    from lecturelib.sections.s04_embeddings.embedding_cache import EmbeddingCache
+    from lecturelib.sections.s04_embeddings.widget import (
+        TSNE_SECONDS_PER_POINT,
+        embedding_widget,
+    )
 
     g = torch.Generator().manual_seed(3)
     feats, labels = {"a": torch.randn(50, 6, generator=g)}, torch.arange(50) % 2
@@ -121,18 +123,24 @@ def _extremes(control):
 
 def _widgets():
     """The thirteen widgets, built as the notebooks build them (small models)."""
-    from lecturelib import hidden_units as hu
-    from lecturelib.embedding_cache import EmbeddingCache
-    from lecturelib.widgets.activations import activations_widget
-    from lecturelib.widgets.adversarial import attack_widget, fooling_widget
-    from lecturelib.widgets.dilation import dilation_2d_widget, dilation_widget
-    from lecturelib.widgets.embeddings import embedding_widget
-    from lecturelib.widgets.filters import filters_widget
-    from lecturelib.widgets.guided import backprop_widget, top_patches_widget
-    from lecturelib.widgets.hidden_units import hidden_units_widget
-    from lecturelib.widgets.maximize import maximize_widget
-    from lecturelib.widgets.occlusion import occlusion_widget
-    from lecturelib.widgets.saliency import saliency_widget
+    from lecturelib.sections.s01_hidden_units import compute as hu
+    from lecturelib.sections.s01_hidden_units.widget import hidden_units_widget
+    from lecturelib.sections.s02_filters.widget import filters_widget
+    from lecturelib.sections.s03_activations.widget import activations_widget
+    from lecturelib.sections.s04_embeddings.embedding_cache import EmbeddingCache
+    from lecturelib.sections.s04_embeddings.widget import embedding_widget
+    from lecturelib.sections.s05_occlusion.widget import occlusion_widget
+    from lecturelib.sections.s06_saliency.widget import saliency_widget
+    from lecturelib.sections.s07_guided_backprop.widget import (
+        backprop_widget,
+        top_patches_widget,
+    )
+    from lecturelib.sections.s08_maximize_response.widget import maximize_widget
+    from lecturelib.sections.s09_adversarial.widget import attack_widget, fooling_widget
+    from lecturelib.sections.s10_dilated_convolution.widget import (
+        dilation_2d_widget,
+        dilation_widget,
+    )
 
     lenet, cnn = load_lenet(), small_cnn()
     digits, _ = load_mnist("test")
@@ -191,33 +199,6 @@ def test_every_control_at_both_ends(monkeypatch):
     assert moves > 40 and announced >= 2  # at least the fooling search's corners
 
 
-# every other module of lecturelib/ is a section module (compute and plot_* only)
-INFRASTRUCTURE = {"__init__", "_cache_store", "cache", "checkpoints", "data", "device",
-                  "embedding_cache", "hooks", "imagenet", "models", "notebook_runner",
-                  "plot", "precompute", "train", "validate"}  # fmt: skip
-SECTIONS = sorted({p.stem for p in (ROOT / "lecturelib").glob("*.py")} - INFRASTRUCTURE)
-
-
-def test_every_lecture_section_module_is_checked():
-    lecture = {"hidden_units", "filters", "activations", "embeddings", "occlusion",
-               "saliency", "guided", "maximize", "adversarial", "dilation"}  # fmt: skip
-    assert lecture <= set(SECTIONS) and len(SECTIONS) == 18
-
-
-@pytest.mark.parametrize("module", SECTIONS)
-def test_section_modules_import_no_widget_cache_or_precompute_code(module):
-    tree = ast.parse((ROOT / "lecturelib" / f"{module}.py").read_text())
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            imported.add(("." * node.level) + (node.module or ""))
-    banned = {"ipywidgets", ".cache", ".precompute", ".widgets", ".notebook_runner",
-              "lecturelib.cache", "lecturelib.precompute"}  # fmt: skip
-    assert not imported & banned, imported & banned
-
-
 def test_the_kernel_stop_button_stops_a_computation_in_a_real_kernel():
     """A compute that would run 60 s, interrupted after a few: the widget says
     "stopped", the cell that started it stops, and the next move draws again."""
@@ -227,7 +208,7 @@ def test_the_kernel_stop_button_stops_a_computation_in_a_real_kernel():
     try:
         build = (
             "import time, ipywidgets as W\n"
-            "from lecturelib.widgets.panel import Panel\n"
+            "from lecturelib.tooling.panel import Panel\n"
             "def compute(v, progress):\n"
             "    if v['k'] == 1:\n"
             "        time.sleep(60)\n"

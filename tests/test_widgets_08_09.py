@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from lecturelib.data import load_mnist
-from lecturelib.hooks import hook_count
-from lecturelib.models import load_lenet
-from lecturelib.widgets.adversarial import attack_widget, fooling_widget
-from lecturelib.widgets.maximize import maximize_widget
+from lecturelib.core.data import load_mnist
+from lecturelib.core.hooks import hook_count
+from lecturelib.core.models import load_lenet
+from lecturelib.sections.s08_maximize_response.widget import maximize_widget
+from lecturelib.sections.s09_adversarial.widget import attack_widget, fooling_widget
 
 DIGITS = [str(d) for d in range(10)]
 

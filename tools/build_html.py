@@ -3,7 +3,7 @@
 Writes build/html/NN_name.html (figures embedded), build/html/index.html (the
 notebooks in lecture order, each with its first figure, run time and status) and
 build/html/timings.json. Executing the notebooks also fills the result cache
-(lecturelib.cache); `make precompute` does that and sweeps the sliders too.
+(lecturelib.tooling.cache); `make precompute` does that and sweeps the sliders too.
 
 Usage:
     python tools/build_html.py [--only 05,06] [--timeout 300] [--out build/html]
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing, too
-from lecturelib.notebook_runner import (
+from lecturelib.tooling.notebook_runner import (
     CELL_TIMEOUT,
     execute_notebook,
     notebook_paths,

@@ -1,4 +1,4 @@
-"""Count kernel stalls: execute notebooks again and again through lecturelib.notebook_runner.
+"""Count kernel stalls: execute notebooks again and again through lecturelib.tooling.notebook_runner.
 
 A *stall* is a cell that runs past the per-cell timeout while its kernel is idle (the
 runner's message then says "the kernel was idle"), or a message one side noticed only
@@ -42,8 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from lecturelib import notebook_runner
-from lecturelib.notebook_runner import (
+from lecturelib.tooling import notebook_runner
+from lecturelib.tooling.notebook_runner import (
     execute_notebook,
     notebook_paths,
     quiet_kernel_shutdowns,
@@ -91,7 +91,7 @@ def _pyspy_dumper(log_events: list):
 
 def _timeline(nb, timeout: float) -> dict:
     """Where a notebook's time went, from each cell's time stamps: the client's
-    (``lecturelib.sent``/``done``, lecturelib.notebook_runner) and the kernel's own
+    (``lecturelib.sent``/``done``, lecturelib.tooling.notebook_runner) and the kernel's own
     (``iopub.status.busy``/``idle``, nbclient's ``metadata.execution``).
 
     ``kernel_late``: the longest delay from the client sending a cell to the kernel

@@ -1,0 +1,289 @@
+"""Notebook 02, slides 7-12: Convnet filters as images.
+
+A convolution's weight has shape (F, C, kh, kw): F filters, each a stack of C small
+images, one per input channel. The lecture draws LeNet's first layer (1→32) as 32
+grey 5×5 images, its second layer (32→64) as a grid with one row per filter and one
+column per input channel, and the first layer of an ImageNet network (AlexNet, 3→64
+11×11) both per channel and as RGB images (Krizhevsky et al., 2012; Zeiler & Fergus,
+2014). Here :func:`compute_filters` returns the weights, :func:`tile_filters` returns
+the mosaic as a tensor, and the ``plot_*`` functions draw it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+from torch import Tensor, nn
+
+from lecturelib.core.plot import SIGNED_CMAP, new_figure, tile_filters, to_numpy
+from lecturelib.core.validate import check_int
+
+__all__ = [
+    "compute_filters",
+    "conv_layers",
+    "describe_conv",
+    "describe_filter",
+    "filter_smoothness",
+    "lecture_table",
+    "plot_filter_choice",
+    "plot_filters",
+    "plot_mosaic",
+    "plot_random_vs_learned",
+    "resolve_conv",
+]
+
+
+def conv_layers(model: nn.Module) -> list[str]:
+    """Names of the ``nn.Conv2d`` modules of ``model``, in definition order."""
+    return [name for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+
+
+def resolve_conv(model: nn.Module, layer: int | str = 0) -> tuple[str, nn.Conv2d]:
+    """``(name, conv)`` for the ``layer``-th convolution (0 = the first) or its name.
+
+    Raises:
+        ValueError: no such convolution; the message lists the valid ones.
+    """
+    names = conv_layers(model)
+    if not names:
+        raise ValueError("model has no nn.Conv2d layer")
+    if isinstance(layer, str):
+        if layer not in names:
+            shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+            raise ValueError(
+                f"layer {layer!r} is not a convolution of the model; valid: {shown}"
+            )
+        return layer, dict(model.named_modules())[layer]
+    layer = check_int("layer", layer, low=-len(names), high=len(names) - 1)
+    name = names[layer]
+    return name, dict(model.named_modules())[name]
+
+
+def _indices(arg: str, value, size: int, what: str) -> list[int]:
+    if value is None:
+        return list(range(size))
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (Sequence, range, Tensor)):
+        raise TypeError(f"{arg} must be an index, a sequence of indices or None")
+    out = [int(v) for v in value]
+    bad = [v for v in out if not 0 <= v < size]
+    if bad:
+        raise ValueError(
+            f"{arg} index {bad[0]} out of range [0, {size - 1}] ({size} {what})"
+        )
+    return out
+
+
+def compute_filters(
+    model: nn.Module, layer: int | str = 0, *, filters=None, channels=None
+) -> Tensor:
+    """The weights of a convolution, as a detached CPU copy.
+
+    Args:
+        layer: index among the model's convolutions (0 = the first) or a layer name.
+        filters: output-channel indices (an int, a sequence, ``range(32)``); all if None.
+        channels: input-channel indices; all if None (a grouped conv has C/groups).
+    Returns:
+        (F', C', kh, kw) float32 weights, ``F'`` = len(filters), ``C'`` = len(channels).
+    """
+    name, conv = resolve_conv(model, layer)
+    w = conv.weight.detach()
+    f = _indices("filters", filters, w.shape[0], f"filters in {name}")
+    c = _indices(
+        "channels", channels, w.shape[1], f"input channels per filter in {name}"
+    )
+    return w[f][:, c].float().cpu().clone()
+
+
+def filter_smoothness(weights: Tensor) -> Tensor:
+    """How smooth each filter is: correlation of neighbouring weights.
+
+    Learned first-layer filters are smooth edge and blob detectors; random ones are
+    white noise (correlation ≈ 0). This number makes "random vs learned" measurable.
+
+    Args:
+        weights: (F, C, kh, kw) with kh, kw ≥ 2.
+    Returns:
+        (F,) mean over channels of the correlation between each weight and its right and
+        lower neighbours (weights centred per channel); constant channels count as 0.
+    """
+    if (
+        not isinstance(weights, Tensor)
+        or weights.dim() != 4
+        or min(weights.shape[-2:]) < 2
+    ):
+        raise ValueError("weights must be a (F, C, kh, kw) tensor with kh, kw >= 2")
+    w = weights - weights.mean((2, 3), keepdim=True)
+    prod = (w[..., 1:, :] * w[..., :-1, :]).sum((2, 3)) + (
+        w[..., 1:] * w[..., :-1]
+    ).sum((2, 3))
+    norm = (w[..., 1:, :] ** 2).sum((2, 3)) + (w[..., :, 1:] ** 2).sum((2, 3))
+    corr = torch.where(
+        norm > 1e-12, prod / norm.clamp_min(1e-12), torch.zeros_like(norm)
+    )
+    return corr.mean(1)
+
+
+def plot_mosaic(
+    mosaic: Tensor, *, title: str | None = None, ax=None, size: float = 4.0
+) -> Figure:
+    """Draw a mosaic of :func:`tile_filters`: grey, signed (:data:`SIGNED_CMAP`) or RGB."""
+    if ax is None:
+        h, w = mosaic.shape[-2:]
+        scale = size / max(h, w)
+        fig = Figure(
+            figsize=(max(w * scale, 2.5), h * scale + 0.4), layout="constrained"
+        )
+        ax = fig.subplots()
+    a = to_numpy(mosaic)
+    if a.ndim == 3:
+        ax.imshow(np.transpose(a, (1, 2, 0)).clip(0, 1))
+    else:
+        signed = np.nanmin(a) < 0
+        cmap = matplotlib.colormaps[SIGNED_CMAP if signed else "gray"].with_extremes(
+            bad="white"
+        )
+        ax.imshow(a, cmap=cmap, vmin=-1 if signed else 0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def describe_conv(model: nn.Module, layer) -> str:
+    name, conv = resolve_conv(model, layer)
+    f, c, kh, kw = conv.weight.shape
+    return f"{name}: {f} filters of {c}×{kh}×{kw}"
+
+
+def plot_filters(
+    model: nn.Module,
+    layer: int | str = 0,
+    *,
+    filters=None,
+    channels=None,
+    rgb: bool = False,
+    normalize: str = "each",
+    size: float = 4.0,
+) -> Figure:
+    """Draw a convolution's filters (see :func:`compute_filters` and :func:`tile_filters`)."""
+    w = compute_filters(model, layer, filters=filters, channels=channels)
+    title = describe_conv(model, layer) + (" (RGB)" if rgb else "")
+    if w.shape[1] > 1 and not rgb:
+        title += f" — each filter: its {w.shape[1]} input-channel kernels side by side"
+    return plot_mosaic(
+        tile_filters(w, rgb=rgb, normalize=normalize), title=title, size=size
+    )
+
+
+def plot_random_vs_learned(
+    random_model: nn.Module,
+    trained_model: nn.Module,
+    layer: int | str = 0,
+    *,
+    filters=None,
+    channels=None,
+    size: float = 4.0,
+) -> Figure:
+    """The same layer before (random initialisation) and after training, side by side."""
+    fig, axes = new_figure(1, 2, size=size)
+    for ax, model, what in (
+        (axes[0, 0], random_model, "random"),
+        (axes[0, 1], trained_model, "learned"),
+    ):
+        w = compute_filters(model, layer, filters=filters, channels=channels)
+        plot_mosaic(
+            tile_filters(w), title=f"{what} — {describe_conv(model, layer)}", ax=ax
+        )
+    return fig
+
+
+def describe_filter(model: nn.Module, layer: int | str, k: int) -> str:
+    """HTML line for notebook 02's widget: the layer, filter ``k``'s range and norm."""
+    w = compute_filters(model, layer, filters=k)[0]
+    return (
+        f"<b>{describe_conv(model, layer)}</b> — filter {k}: weights in "
+        f"[{w.min():.3f}, {w.max():.3f}], norm {w.norm():.3f}"
+    )
+
+
+def plot_filter_choice(
+    model: nn.Module, layer: int | str, k: int, *, max_shown: int = 32
+) -> Figure:
+    """The layer's first ``max_shown`` filters, and filter ``k`` per input channel."""
+    name, conv = resolve_conv(model, layer)
+    w = compute_filters(model, name, filters=k)[0]
+    fig, axes = new_figure(1, 2, size=3.5)
+    shown = compute_filters(
+        model,
+        name,
+        filters=range(min(max_shown, conv.weight.shape[0])),
+        channels=range(min(max_shown, w.shape[0])),
+    )
+    title = f"{name}: first {len(shown)} filters"
+    plot_mosaic(tile_filters(shown), title=title, ax=axes[0, 0])
+    rgb = w.shape[0] == 3
+    plot_mosaic(
+        tile_filters(w[None], rgb=rgb) if rgb else tile_filters(w[:, None]),
+        title=f"filter {k}" + (" (RGB)" if rgb else " per input channel"),
+        ax=axes[0, 1],
+    )
+    return fig
+
+
+# What the lecture shows (slides 9-12): layer, filters shown, channels per filter shown
+LECTURE_FILTERS = {
+    "LeNet conv1": "1 → 32, all 32 filters",
+    "LeNet conv2": "32 → 64, first 32 filters out of 64",
+    "ImageNet conv1": "AlexNet 3 → 64 (11×11), first 20 filters out of 64, grey and RGB",
+    "ImageNet conv2": "AlexNet 64 → 192, first 15 channels (out of 64) of the first 20 "
+    "filters (out of 192)",
+}
+
+
+def _shown(model: nn.Module, layer, n_filters: int, n_channels: int | None = None):
+    name, conv = resolve_conv(model, layer)
+    f, c, kh, kw = conv.weight.shape  # c: input channels per filter (C / groups)
+    channels = c if n_channels is None else min(n_channels, c)
+    depthwise = " depthwise" if conv.groups > 1 else ""
+    return (
+        f"{name}: {conv.in_channels} → {f} ({kh}×{kw}{depthwise}), first "
+        f"{min(n_filters, f)} filters, {channels} channel(s) each"
+    )
+
+
+def lecture_table(lenet: nn.Module, imagenet: nn.Module, first, second, smoothness):
+    """Notebook 02's closing table: what the lecture shows next to what was shown here.
+
+    Args:
+        lenet: the trained LeNet; imagenet: the ImageNet model; first, second: its two
+            layers shown (``imagenet_info(model).spec.filters``).
+        smoothness: ``{(layer, "random" | "learned"): mean filter_smoothness}`` for
+            LeNet's conv1 and conv2.
+    Returns:
+        ``pandas.DataFrame`` with columns "lecture" and "here".
+    """
+
+    def pair(layer: str) -> str:
+        return (
+            f"{layer}: neighbour correlation {smoothness[layer, 'random']:.2f} "
+            f"(random) → {smoothness[layer, 'learned']:.2f} (trained)"
+        )
+
+    rows = [
+        ("LeNet conv1", LECTURE_FILTERS["LeNet conv1"], _shown(lenet, "conv1", 32)),
+        ("LeNet conv2", LECTURE_FILTERS["LeNet conv2"], _shown(lenet, "conv2", 32)),
+        ("ImageNet conv1", LECTURE_FILTERS["ImageNet conv1"], _shown(imagenet, first, 20)),
+        ("ImageNet conv2", LECTURE_FILTERS["ImageNet conv2"],
+         _shown(imagenet, second, 20, 15)),
+        (("filters read as images: 'quite reasonable in the first layer', 'far less so "
+         "in the subsequent layers' (picture)"), "—",
+         f"{pair('conv1')}; {pair('conv2')}"),
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["", "lecture", "here"]).set_index("")

@@ -1,0 +1,295 @@
+"""Notebook 04, slides 24-33: Layers as embeddings.
+
+Each layer maps an input to a vector; the lecture embeds these vectors in 2D with
+t-SNE (van der Maaten & Hinton, 2008) and colours them by class: the classes, tangled
+in the input space, come apart with depth. Here the picture comes with numbers:
+:func:`knn_accuracy` (leave-one-out k-NN accuracy in the 2D embedding) and
+:func:`trustworthiness` (Venna & Kaski, 2001: are the 2D neighbours true neighbours?).
+:mod:`lecturelib.sections.s04_embeddings.plots` draws them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.datasets import make_swiss_roll
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.manifold import trustworthiness as sk_trust
+from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
+from torch import Tensor, nn
+
+from lecturelib.core.hooks import recorded_batches
+from lecturelib.core.plot import to_numpy
+from lecturelib.core.validate import check_finite, check_int
+
+__all__ = [
+    "INPUT",
+    "compute_layer_embedding",
+    "embed",
+    "knn_accuracy",
+    "layer_features",
+    "lecture_table",
+    "reduce_dims",
+    "swiss_roll",
+    "trustworthiness",
+]
+
+INPUT = "input"  # the pseudo-layer name of the images themselves
+
+
+@torch.no_grad()
+def layer_features(
+    model: nn.Module,
+    images: Tensor,
+    layers: str | Sequence[str],
+    *,
+    batch_size: int = 250,
+) -> dict[str, Tensor]:
+    """Each layer's output, flattened to one vector per image.
+
+    Args:
+        images: (N, C, H, W) on any device; batches are moved to the model's device.
+        layers: layer names (``lecturelib.core.hooks.layer_names(model)``), and/or
+            ``"input"`` for the flattened images.
+    Returns:
+        dict layer → (N, D) float32 CPU tensor, in the order of ``layers``.
+    """
+    names = [layers] if isinstance(layers, str) else list(layers)
+    hooked = [n for n in names if n != INPUT]
+    device = next(model.parameters()).device
+    parts: dict[str, list[Tensor]] = {n: [] for n in names}
+    batches = recorded_batches(
+        model, images, hooked, batch_size=batch_size, device=device
+    )
+    for x, acts in batches:
+        for name in names:
+            out = x if name == INPUT else acts[name]
+            parts[name].append(out.flatten(1).float().cpu())
+    return {n: torch.cat(p) for n, p in parts.items()}
+
+
+def _as_array(features, name: str = "features") -> np.ndarray:
+    a = to_numpy(features).astype(np.float32, copy=False)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be (N, D); got shape {a.shape}")
+    check_finite(name, torch.from_numpy(a))
+    return a
+
+
+def _threads(threads: int | None):
+    """Limit the OpenMP/BLAS threads of scikit-learn for a block (None: no limit)."""
+    if threads is None:
+        return contextlib.nullcontext()
+
+    return threadpool_limits(check_int("threads", threads, low=1))
+
+
+def reduce_dims(
+    features, *, pca_dims: int = 50, seed: int = 0, threads: int | None = None
+) -> np.ndarray:
+    """PCA to ``pca_dims`` dimensions when ``features`` has more (as t-SNE is usually run).
+
+    Returns:
+        (N, min(D, pca_dims)) float32 array.
+    """
+    x = _as_array(features)
+    pca_dims = check_int("pca_dims", pca_dims, low=2)
+    if x.shape[1] <= pca_dims or x.shape[0] <= pca_dims:
+        return x
+
+    with _threads(threads):
+        pca = PCA(pca_dims, random_state=seed, svd_solver="randomized")
+        return pca.fit_transform(x).astype(np.float32)
+
+
+def embed(
+    features,
+    *,
+    perplexity: float = 30.0,
+    n_components: int = 2,
+    pca_dims: int = 50,
+    seed: int = 0,
+    threads: int | None = None,
+) -> np.ndarray:
+    """t-SNE embedding of ``features`` (``sklearn.manifold.TSNE``), PCA first when D is larger.
+
+    Args:
+        features: (N, D) tensor or array.
+        perplexity: effective number of neighbours, in (0, N). The lecture calls
+            ``TSNE(n_components=2, perplexity=50)``; 30 here by default (lighter).
+        n_components: 2 (or 3).
+        pca_dims: dimensions kept by the PCA run first (see :func:`reduce_dims`).
+        seed: t-SNE's random state (same seed, same embedding).
+        threads: OpenMP threads for scikit-learn; None (the default): its own choice,
+            every core. Measured on a quiet 2-core CPU (``benchmarks/bench_tsne.py``,
+            5,000 digits, five LeNet layers): 75.6 s with every core, 120.2 s with one
+            thread. On cores busy with other work one thread
+            can be faster: pass ``threads=1`` there. The embedding is the same either
+            way (bit for bit, checked in ``tests/test_embeddings.py``).
+    Returns:
+        (N, n_components) float32 array.
+    """
+
+    x = _as_array(features)
+    n = len(x)
+    if isinstance(perplexity, bool) or not isinstance(perplexity, (int, float)):
+        raise TypeError(f"perplexity must be a number; got {type(perplexity).__name__}")
+    if not 0 < perplexity < n:
+        raise ValueError(
+            f"perplexity must be in (0, {n}) (below the number of samples, {n}); got {perplexity}"
+        )
+    n_components = check_int("n_components", n_components, low=1, high=3)
+    x = reduce_dims(x, pca_dims=pca_dims, seed=seed, threads=threads)
+    tsne = TSNE(
+        n_components,
+        perplexity=float(perplexity),
+        init="pca",
+        learning_rate="auto",
+        random_state=seed,
+    )
+    with _threads(threads):
+        return tsne.fit_transform(x).astype(np.float32)
+
+
+def knn_accuracy(points, labels, k: int = 10) -> float:
+    """Leave-one-out k-NN accuracy: each point voted by its ``k`` nearest other points.
+
+    Args:
+        points: (N, d); labels: (N,) integer classes.
+    Returns:
+        Fraction of points whose majority label among their k nearest neighbours (the
+        point itself excluded; ties go to the smallest label) is their own label.
+    """
+
+    x = _as_array(points, "points")
+    y = to_numpy(labels).astype(np.int64).ravel()
+    if len(y) != len(x):
+        raise ValueError(
+            f"labels must have one entry per point ({len(x)}); got {len(y)}"
+        )
+    k = check_int("k", k, low=1, high=len(x) - 1)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x)
+    neigh = np.stack([row[row != i][:k] for i, row in enumerate(idx)])
+    votes = np.apply_along_axis(np.bincount, 1, y[neigh], minlength=int(y.max()) + 1)
+    return float((votes.argmax(1) == y).mean())
+
+
+def trustworthiness(
+    features,
+    points,
+    *,
+    n_neighbors: int = 10,
+    pca_dims: int = 50,
+    seed: int = 0,
+    threads: int | None = None,
+) -> float:
+    """``sklearn.manifold.trustworthiness`` of ``points`` w.r.t. ``features`` (PCA-reduced).
+
+    1 when every point's ``n_neighbors`` nearest neighbours in the embedding are among
+    its nearest in the (PCA-reduced, as t-SNE saw them) features; lower otherwise.
+    """
+
+    x = reduce_dims(features, pca_dims=pca_dims, seed=seed, threads=threads)
+    with _threads(threads):
+        return float(sk_trust(x, _as_array(points, "points"), n_neighbors=n_neighbors))
+
+
+def compute_layer_embedding(
+    features,
+    labels,
+    *,
+    perplexity: float = 30.0,
+    k: int = 10,
+    pca_dims: int = 50,
+    seed: int = 0,
+    threads: int | None = None,
+) -> dict:
+    """t-SNE of one layer's features and its quality numbers.
+
+    Args:
+        features: (N, D), PCA-reduced to ``pca_dims`` first when D is larger
+            (features reduced already, as
+            :class:`~lecturelib.sections.s04_embeddings.embedding_cache.EmbeddingCache` passes them, are used
+            as they are).
+        labels: (N,) classes, for the k-NN accuracy.
+    Returns:
+        ``{"points": (N, 2) float32 array, "knn": k-NN accuracy, "trust":
+        trustworthiness}`` (see :func:`embed`, :func:`knn_accuracy`,
+        :func:`trustworthiness`).
+    """
+    x = reduce_dims(features, pca_dims=pca_dims, seed=seed, threads=threads)
+    points = embed(
+        x, perplexity=perplexity, pca_dims=pca_dims, seed=seed, threads=threads
+    )
+    labels = to_numpy(labels).astype(np.int64)
+    return {
+        "points": points,
+        "knn": knn_accuracy(points, labels, k),
+        "trust": trustworthiness(x, points, n_neighbors=k, threads=threads),
+    }
+
+
+def swiss_roll(n: int = 1000, *, noise_std: float = 1.0, seed: int = 0):
+    """The swiss roll (``sklearn.datasets.make_swiss_roll``) plus one noise dimension.
+
+    Returns:
+        ``(x, t, intrinsic)``: x (n, 4) float32 — the 3D roll and a 4th coordinate of
+        Gaussian noise (std ``noise_std``); t (n,) the position along the roll (for
+        colours); intrinsic (n, 2) = (t, height), the roll's unrolled coordinates.
+    """
+
+    n = check_int("n", n, low=10)
+    x3, t = make_swiss_roll(n, random_state=seed)
+    noise = np.random.default_rng(seed).normal(0, noise_std, (n, 1))
+    x = np.hstack([x3, noise]).astype(np.float32)
+    return x, t.astype(np.float32), np.stack([t, x3[:, 1]], 1).astype(np.float32)
+
+
+def lecture_table(
+    *, perplexity: float, n_points: int, roll_trust, lenet, resnet=None
+):  # fmt: skip
+    """Notebook 04's closing table: the lecture's numbers next to this run's.
+
+    Args:
+        perplexity: the t-SNE perplexity used; n_points: points per picture.
+        roll_trust: ``(t-SNE, PCA)`` trustworthiness on the swiss roll's sheet.
+        lenet: ``{"results": {layer: {"knn", "trust"}}, "dims": {layer: D}}``.
+        resnet: the same plus ``"depth"``, ``"n_train"``, ``"accuracy"``; None when
+            CIFAR-10 is not at hand.
+    Returns:
+        ``pandas.DataFrame`` with columns "lecture" and "here".
+    """
+
+    def knn(results: dict) -> str:
+        return ", ".join(f"{k} {r['knn']:.2f}" for k, r in results.items())
+
+    rows = [
+        ("t-SNE call", "TSNE(n_components=2, perplexity=50)",
+         (f"TSNE(n_components=2, perplexity={perplexity:g}, init='pca', "
+         f"learning_rate='auto') after a PCA to 50 dimensions; {n_points} points")),
+        ("swiss roll with one noise dimension: t-SNE unrolls it (picture)", "—",
+         f"trustworthiness t-SNE {roll_trust[0]:.2f} vs PCA {roll_trust[1]:.2f}"),
+        ("a MNIST sample in LeNet: dimensions", "784 to up to 18k",
+         f"{lenet['dims']['input']:,} to up to {max(lenet['dims'].values()):,}"),
+        ("LeNet layers shown", "input, #1, #4, #7, #9",
+         ", ".join(lenet["results"])),
+        ("LeNet: classes separate with depth (picture)", "—",
+         f"10-NN accuracy in 2D: {knn(lenet['results'])}"),
+    ]  # fmt: skip
+    if resnet is not None:
+        rows += [
+            ("CIFAR-10 network", "home-baked resnet, no pooling, 66 layers",
+             (f"ResNetNoPool, depth {resnet['depth']}, trained on {resnet['n_train']:,} "
+             f"images, test accuracy {resnet['accuracy']:.0%}")),
+            ("ResNet layers shown", "input, #5, #10, …, #30, #31, …, #37",
+             ", ".join(resnet["results"])),
+            ("ResNet: classes separate with depth (picture)", "—",
+             f"10-NN accuracy in 2D: {knn(resnet['results'])}"),
+        ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["", "lecture", "here"]).set_index("")

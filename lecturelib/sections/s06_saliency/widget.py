@@ -1,0 +1,69 @@
+"""Notebook 06's widget: image, σ and n controls over the gradient and SmoothGrad."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from lecturelib.sections.s06_saliency.compute import plot_saliency, saliency, smoothgrad
+from lecturelib.tooling.cache import cached
+from lecturelib.tooling.panel import EVERY, Panel, forward_seconds, menu, slider
+
+SWEEPS = {
+    "saliency_widget": {
+        "image": EVERY, "sigma": [round(0.05 * i, 2) for i in range(21)],
+        "n": [1, 5, 10, 20, 50],
+    }
+}  # fmt: skip
+
+
+def saliency_widget(
+    model: nn.Module,
+    images: Tensor,
+    *,
+    names: list[str],
+    to_display=None,
+    n: int = 10,
+    sigma: float = 0.25,
+    max_n: int = 100,
+    seed: int = 0,
+) -> Panel:
+    """Image, σ and n controls; shows original / gradient / SmoothGrad for one image.
+
+    Args:
+        images: (N, C, H, W) model inputs, shown through ``to_display``
+            (:func:`lecturelib.core.plot.as_shown`).
+        names: one name per image (the drop-down's labels).
+    Returns:
+        a :class:`Panel` with controls ``"image"``, ``"sigma"`` and ``"n"``; the
+        readout states the settings and the maps' mean absolute value.
+    """
+    controls = {
+        "image": menu("image", zip(names, range(len(names)))),
+        "sigma": slider("σ / (max − min)", float(sigma), 0.0, 1.0, step=0.05),
+        "n": slider("n copies", n, 1, max_n),
+    }
+
+    def compute(v: dict, progress: bool):
+        i, k, s = v["image"], v["n"], v["sigma"]
+        x = images[i : i + 1]
+        gen = torch.Generator(device=x.device).manual_seed(seed)
+        grad = cached(saliency, model, x)
+        smooth = cached(
+            smoothgrad, model, x, n=k, sigma=s, generator=gen, progress=progress,
+            cache_ignore=("batch_size",),  # batch invariant: tests/test_contract.py
+        )  # fmt: skip
+        text = (
+            f"{names[i]}: σ = {s:.2f}·Δ, n = {k}; mean |gradient| "
+            f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}"
+        )
+        maps = {"gradient": grad, "SmoothGrad": smooth}
+        return plot_saliency(x, maps, to_display=to_display), text
+
+    return Panel(
+        controls,
+        compute,
+        cost=lambda v: v["n"] + 1,  # one backward pass per noisy copy
+        unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
+        sweep=SWEEPS["saliency_widget"],
+    )

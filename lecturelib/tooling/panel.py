@@ -1,0 +1,334 @@
+"""The one panel behind every widget: named controls, a compute function, a readout.
+
+``Panel(controls, compute)`` lays out the controls, a text readout (``.readout``), a
+"compute" button and a figure area (``.output``). Each control move calls
+``compute(values, progress)`` (``values``: the controls' values by name) which returns
+``(figures, readout_html)``. Around that call the panel
+
+- estimates the cost first (``cost(values)`` work units × the measured seconds per
+  unit of the previous computations, or ``unit_seconds()`` before there are any);
+  above :data:`BUDGET_S` seconds a setting the result cache does not hold is not
+  started on a move in the page: the readout shows the estimate and the "compute"
+  button appears (a notebook cell that sets a value, and the widget's first
+  drawing, always compute);
+- runs the computation with a progress bar (tqdm.auto) shown above ``.output``;
+- shows an exception's type and message in ``.output`` (the readout says it failed)
+  and a kernel interrupt (the stop button) as "stopped"; the next move works again;
+- says whether the result came from the cache (:func:`lecturelib.tooling.cache.cache_watch`).
+
+``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`): each
+widget module's ``SWEEPS`` (widget function name → control name → values, or
+:data:`EVERY` for every value the control offers), the one place they are written.
+Tests drive a panel by name: ``w.controls["stride"].value = 8``, then read
+``w.readout.value``, ``w.state`` and ``w.output.outputs``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import os
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import torch
+from IPython import get_ipython
+from matplotlib.figure import Figure
+from tqdm.auto import tqdm
+
+from lecturelib.core.hooks import preserved_state
+from lecturelib.tooling.cache import NotCached, cache_only, cache_watch
+
+__all__ = [
+    "BUDGET_S", "EVERY", "Panel", "forward_seconds", "menu", "slider", "sweep_all"
+]  # fmt: skip
+
+#: Seconds a control move may start without asking; above, a "compute" button.
+BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_BUDGET", "10"))
+PROGRESS_S = 2.0  # expected seconds above which the compute function shows a bar
+_STYLE = {"description_width": "initial"}
+_SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
+
+
+#: In a sweep plan: every value the control offers (menu options, integer slider steps).
+EVERY = "every value"
+
+
+def _png(fig: Figure) -> dict:
+    """A figure as a Jupyter display_data output (PNG, as the inline backend shows it)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)  # a no-op for figures that pyplot does not manage
+    data = {
+        "image/png": base64.b64encode(buf.getvalue()).decode(),
+        "text/plain": "<Figure>",
+    }
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _options(control) -> list | None:
+    """The values a drop-down, toggle buttons or selection slider offers (else None)."""
+    options = getattr(control, "options", None)
+    if options is None:
+        return None
+    return [o[1] if isinstance(o, tuple) else o for o in options]
+
+
+def _allowed(control, value) -> bool:
+    """Whether ``control`` (slider, drop-down, toggle buttons) can take ``value`` now."""
+    if (options := _options(control)) is not None:
+        return value in options
+    low, high = getattr(control, "min", None), getattr(control, "max", None)
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _sweep_values(control, values) -> list:
+    if values is not EVERY:
+        return list(dict.fromkeys(values))
+    return _options(control) or list(range(control.min, control.max + 1))
+
+
+def _from_code() -> bool:
+    """True when a notebook cell (not a move in the page) changed the control."""
+    kernel = getattr(get_ipython(), "kernel", None)
+    parent = kernel.get_parent() if hasattr(kernel, "get_parent") else {}
+    return parent.get("header", {}).get("msg_type") == "execute_request"
+
+
+def slider(label: str, value, low, high, step=None, **kw) -> W.Widget:
+    """A slider that redraws on release: a float slider when ``value`` is a float."""
+    kind = W.FloatSlider if isinstance(value, float) else W.IntSlider
+    kw.update(step=step) if step is not None else None
+    return kind(value=value, min=low, max=high, description=label,
+                continuous_update=False, style=_STYLE, **kw)  # fmt: skip
+
+
+def menu(label: str, options, **kw) -> W.Dropdown:
+    """A drop-down of ``options``: values, or (label, value) pairs."""
+    return W.Dropdown(options=list(options), description=label, style=_STYLE, **kw)
+
+
+def forward_seconds(model, x, *, backward: bool = False) -> float:
+    """Seconds of one forward (and backward) pass of ``model`` on ``x``: a cost prior."""
+
+    def once():
+        if backward:
+            model(x.detach().clone().requires_grad_(True)).sum().backward()
+        else:
+            with torch.no_grad():
+                model(x)
+
+    with preserved_state(model):
+        once()  # the first call pays one-time costs (allocations, kernels)
+        start = time.perf_counter()
+        once()
+        return time.perf_counter() - start
+
+
+class Panel(W.VBox):
+    """Controls + compute → readout and figure, with errors, estimates and progress.
+
+    Args:
+        controls: name → ipywidgets control (``.controls``, in this order on screen).
+        compute: ``(values, progress) -> (figure(s) or None, readout HTML)``.
+        cost: ``values -> work units`` (e.g. masks, steps); None: always cheap.
+        unit_seconds: ``() -> seconds per unit`` before a computation was measured.
+        adjust: ``controls -> None``, run before each redraw to update dependent
+            ranges (a slider's max); the moves it causes do not redraw again.
+        sweep: control name → the values ``make precompute`` visits.
+        main: the control the browser test moves (a CSS class).
+        passive: controls shown and named but not redrawing (a play button or a
+            menu that moves another control).
+        say_cache: append "(computed in … s)" / "(from the cache)" to the readout.
+    """
+
+    def __init__(
+        self,
+        controls: Mapping[str, W.Widget],
+        compute: Callable[[dict, bool], tuple[Any, str]],
+        *,
+        cost: Callable[[dict], float] | None = None,
+        unit_seconds: Callable[[], float] | None = None,
+        adjust: Callable[[dict], None] | None = None,
+        sweep: Mapping[str, Iterable[Any]] | None = None,
+        main: str | None = None,
+        say_cache: bool = True,
+        passive: Iterable[str] = (),
+    ):
+        self.controls = dict(controls)
+        self.readout = W.HTML()
+        self.output = W.Output()
+        self._progress = W.Output()  # progress bars, captured while computing
+        self.button = W.Button(description="compute", button_style="warning")
+        self.button.layout.display = "none"
+        self.state = "new"  # drawn, estimate, computing, failed, stopped
+        self.estimate: float | None = None
+        self._compute, self._cost, self._adjust = compute, cost, adjust
+        self._unit_seconds, self._rate = unit_seconds, None
+        self._say_cache, self._busy, self._forced = say_cache, False, False
+        named = [(self.readout, "readout"), (self.button, "compute"),
+                 (self.output, "output")]  # fmt: skip
+        for name, control in self.controls.items():  # CSS classes: the browser test
+            named += [(control, "control"), (control, f"control-{name}")]
+            named += [(control, "main")] if name == main else []
+            if name not in passive:
+                control.observe(self._moved, names="value")
+        for widget, css in named:
+            widget.add_class(f"lecturelib-{css}")
+        row = W.HBox(
+            list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")
+        )
+        bar = W.HBox([self.readout, self.button])
+        super().__init__([row, bar, self._progress, self.output])
+        self.button.on_click(lambda _: self.refresh(force=True))
+        self.sweep_plan = [
+            (self.controls[name], _sweep_values(self.controls[name], values))
+            for name, values in (sweep or {}).items()
+        ]
+        if self.sweep_plan:
+            _SWEEPABLE.add(self)
+        self.refresh(force=True)  # the notebook's own setting: always drawn
+
+    def _moved(self, _change=None) -> None:
+        if not self._busy:  # a cell that sets a value asked for it: no budget
+            self.refresh(force=self._forced or _from_code())
+
+    def values(self) -> dict:
+        """The controls' values by name; floats rounded (0.3, not 0.30000000000000004,
+        so that a slider's value keys the result cache the same way each time)."""
+        return {n: round(c.value, 6) if isinstance(c.value, float) else c.value
+                for n, c in self.controls.items()}  # fmt: skip
+
+    def _estimate(self, values: dict) -> float | None:
+        if self._cost is None:
+            return None
+        units = float(self._cost(values))
+        if self._rate is None and self._unit_seconds is not None:
+            self._rate = float(self._unit_seconds())
+        return None if self._rate is None else units * self._rate
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Redraw for the current values (``force``: even above the budget)."""
+        self._busy = True
+        try:
+            try:
+                if self._adjust is not None:
+                    self._adjust(self.controls)
+                values = self.values()
+                self.estimate = estimate = self._estimate(values)
+            except Exception as err:  # noqa: BLE001 - shown in the widget
+                return self._failed(err)
+            if force or estimate is None or estimate <= BUDGET_S:
+                self._run(values, estimate)
+            else:
+                try:
+                    with cache_only():  # stored already? then it costs nothing
+                        self._run(values, estimate, quiet=True)
+                except NotCached:
+                    self._say("estimate", f"⏳ this setting needs about <b>"
+                              f"{_duration(estimate)}</b> (more than {_duration(BUDGET_S)}"
+                              "): press <b>compute</b> to start it, or move a control",
+                              button=True)  # fmt: skip
+        finally:
+            self._busy = False
+
+    def _say(self, state: str, readout: str, shown=None, *, button=False) -> None:
+        """Set the state and the readout; ``shown``: (text, html) for the figure area
+        (set from the kernel only, so the page never syncs other contents back)."""
+        self.state, self.readout.value = state, readout
+        if shown is not None:
+            data = {"text/plain": shown[0], "text/html": shown[1]}
+            self.output.outputs = ({"output_type": "display_data", "data": data,
+                                    "metadata": {}},)  # fmt: skip
+        self.button.layout.display = None if button else "none"
+
+    def _run(self, values: dict, estimate: float | None, quiet: bool = False) -> None:
+        if not quiet:
+            about = f" (about {_duration(estimate)})" if estimate else ""
+            self.state = "computing"
+            self.readout.value = f"<i>computing…{about}</i>"
+        progress = estimate is None or estimate > PROGRESS_S
+        start, error = time.perf_counter(), None
+        # a progress bar shows above the figure (not for a look into the cache)
+        with contextlib.nullcontext() if quiet else self._progress:
+            try:  # caught here: Output would print a traceback and swallow it
+                with cache_watch() as watch:
+                    figs, text = self._compute(values, progress and not quiet)
+            except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - shown below
+                error = err
+            if not quiet and get_ipython() is not None:  # the bars go when done
+                self._progress.clear_output()
+        if isinstance(error, NotCached) and quiet:
+            raise error
+        if isinstance(error, KeyboardInterrupt):
+            self._say("stopped", "⏹ stopped (the kernel was interrupted): move a control "
+                      "or press <b>compute</b> to start again", ("stopped", "<i>stopped</i>"),
+                      button=True)  # fmt: skip
+            if _from_code():  # the stop button also stops the cell that ran it
+                raise error
+            return
+        if error is not None:
+            return self._failed(error)
+        seconds = time.perf_counter() - start
+        if watch.misses and self._cost is not None:  # measured: the next estimates
+            units = float(self._cost(values))
+            if units > 0:
+                self._rate = seconds / units
+        if self._say_cache and watch.hits + watch.misses:
+            text = f"{text} ({watch.describe()})"
+        figs = [] if figs is None else [figs] if isinstance(figs, Figure) else figs
+        self.output.outputs = tuple(_png(f) for f in figs)
+        self._say("drawn", text)
+
+    def _failed(self, err: BaseException) -> None:
+        name, message = html.escape(type(err).__name__), f"{type(err).__name__}: {err}"
+        body = f'<pre style="color:#b00">{html.escape(message)}</pre>'
+        self._say("failed", f"⚠ the computation failed ({name}); change a setting to "
+                  "try again", (message, body))  # fmt: skip
+
+    def sweep(self, *, progress: bool = True) -> int:
+        """Move each control of the sweep plan over its values; returns settings visited.
+
+        Every setting is computed (or found in the cache), whatever its cost; the
+        controls are put back where they were, also on error.
+        """
+
+        total, visited = sum(len(v) for _, v in self.sweep_plan), 0
+        self._forced = True
+        try:
+            with tqdm(total=total, desc="sweep", disable=not progress) as bar:
+                for control, values in self.sweep_plan:
+                    start = control.value
+                    try:
+                        for value in values:
+                            bar.update()
+                            if not _allowed(control, value):
+                                continue
+                            if value != control.value:
+                                control.value = value
+                            visited += 1
+                    finally:
+                        if control.value != start:
+                            control.value = start
+        finally:
+            self._forced = False
+        return visited
+
+
+def sweep_all(*, progress: bool = True) -> int:
+    """:meth:`Panel.sweep` every live panel that has a sweep plan; settings visited."""
+    return sum(p.sweep(progress=progress) for p in list(_SWEEPABLE))

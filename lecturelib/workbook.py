@@ -1,0 +1,39 @@
+"""What every notebook's first cell calls: :func:`setup_notebook`.
+
+The set-up cell of all ten notebooks is the same three lines::
+
+    %matplotlib inline
+    from lecturelib.workbook import setup_notebook
+    device = setup_notebook(seed=0)
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import torch
+
+from lecturelib.core.device import get_device, seed_everything
+from lecturelib.tooling.cache import cache_dir
+
+__all__ = ["setup_notebook"]
+
+
+def setup_notebook(seed: int = 0) -> torch.device:
+    """The first code cell of every notebook: seed, pick the device, style the plots."""
+    seed_everything(seed)
+    matplotlib.rcParams.update(
+        {"figure.dpi": 90, "image.interpolation": "nearest", "axes.titlesize": 9}
+    )
+    device = get_device()
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    print(
+        f"lecturelib: torch {torch.__version__}, device {device} ({name}), seed {seed}"
+    )
+
+    folder = cache_dir()
+    print(
+        f"result cache: {folder} (LECTURELIB_CACHE=off to recompute everything)"
+        if folder is not None
+        else "result cache: off (LECTURELIB_CACHE=off)"
+    )
+    return device
