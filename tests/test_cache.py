@@ -1,12 +1,20 @@
 """The on-disk cache: hits only when the content of every argument is the same."""
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+import lecturelib
+from lecturelib.core.settings import Setting, load_settings
 from lecturelib.tooling import cache
 from lecturelib.tooling.cache import (
     cache_key,
@@ -240,3 +248,116 @@ def test_a_view_is_stored_without_its_base(tmp_path):
     for a, b in zip(result["patches"], again["patches"]):
         assert torch.equal(a, b)
     assert torch.equal(again["first"], big[0])
+
+
+# ------------------------------------------------------- code version and device
+
+_OCCLUSION_RUN = """
+import json, sys
+import torch
+import lecturelib
+from lecturelib.sections.s05_occlusion.compute import occlusion_sensitivity
+from lecturelib.tooling.cache import cache_stats, cached
+
+assert lecturelib.__file__.startswith(sys.argv[1]), lecturelib.__file__
+torch.manual_seed(0)
+model = torch.nn.Sequential(
+    torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(),
+    torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(4, 3),
+).eval()
+x = torch.randn(1, 3, 12, 12)
+heat = cached(occlusion_sensitivity, model, x, 1, size=4, stride=4)
+print(json.dumps({**cache_stats(), "sum": float(heat.sum()), "shape": list(heat.shape)}))
+"""
+
+
+def test_an_edit_in_a_subpackage_of_a_copy_invalidates_the_entries(tmp_path):
+    """A new kernel after an edit in the occlusion engine recomputes; without one, it
+    reads the disk. (The code version once hashed only ``lecturelib/*.py``.)"""
+    copy = tmp_path / "pkg" / "lecturelib"
+    shutil.copytree(
+        Path(lecturelib.__file__).parent,
+        copy,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    folder = tmp_path / "results"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(copy.parent),
+        "LECTURELIB_CACHE": str(folder),
+    }
+
+    def new_kernel() -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", _OCCLUSION_RUN, str(copy)],
+            check=False,
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first = new_kernel()
+    assert (first["misses"], first["disk_hits"]) == (1, 0)
+    assert first["shape"] == [1, 3, 3]
+    again = new_kernel()  # no edit: the same key, read from the disk
+    assert (again["misses"], again["disk_hits"]) == (0, 1)
+    assert again["sum"] == first["sum"]
+
+    engine = copy / "sections" / "s05_occlusion" / "_incremental" / "engine.py"
+    engine.write_text(engine.read_text() + "# an edit: a comment\n")
+    edited = new_kernel()
+    assert (edited["misses"], edited["disk_hits"]) == (1, 0)
+    assert edited["sum"] == first["sum"]  # a comment changes no number
+    assert len(list(folder.rglob("*.pt"))) == 2  # the old entry and the new one
+
+
+def test_the_key_holds_no_device():
+    x = torch.arange(6.0)
+    assert cache_key(x, torch.device("cpu")) == cache_key(x, torch.device("cuda", 1))
+    table = {
+        "stride": Setting(lecture=2, light=16),
+        "steps": Setting(lecture=32, light=8),
+    }
+    on_gpu = load_settings(table, "cuda", profile="auto")  # resolves to lecture values
+    on_cpu = load_settings(table, "cpu", profile="lecture")
+    light = load_settings(table, "cpu", profile="auto")
+    assert (on_gpu.stride, on_cpu.stride, light.stride) == (2, 2, 16)
+    assert (
+        cache_key(on_gpu) == cache_key(on_cpu) == cache_key({"stride": 2, "steps": 32})
+    )
+    assert cache_key(light) != cache_key(on_cpu)
+
+
+def _on(device, x, *, settings):
+    return {"y": x.to(device) * settings["stride"], "n": np.arange(3)}
+
+
+def test_hits_come_back_on_the_arguments_device():
+    """Computed on the CPU; asked again with another device argument (``meta``, which
+    every machine has), the memory hit and the disk hit both come back there."""
+    table = {"stride": Setting(lecture=2, light=16)}
+    x = torch.arange(4.0)
+    first = cached(_on, torch.device("cpu"), x, settings=load_settings(table, "cuda"))
+    torch.testing.assert_close(first["y"], torch.tensor([0.0, 2.0, 4.0, 6.0]))
+    lecture = load_settings(table, "cpu", profile="lecture")
+    from_memory = cached(_on, torch.device("meta"), x, settings=lecture)
+    _forget_memory()
+    from_disk = cached(_on, torch.device("meta"), x, settings=lecture)
+    assert cache_stats() == {"memory_hits": 1, "disk_hits": 1, "misses": 1}
+    assert from_memory["y"].device.type == from_disk["y"].device.type == "meta"
+    np.testing.assert_array_equal(from_disk["n"], np.arange(3))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_a_gpu_result_serves_a_cpu_call():
+    f, calls = _counting()
+    model, x = torch.nn.Linear(3, 2), torch.randn(4, 3)
+    on_gpu = f(model.cuda(), x.cuda())
+    _forget_memory()
+    on_cpu = f(model.cpu(), x.cpu())
+    assert calls == [2.0] and on_gpu.is_cuda and on_cpu.device.type == "cpu"
+    torch.testing.assert_close(on_cpu, on_gpu.cpu())

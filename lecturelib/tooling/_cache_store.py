@@ -1,5 +1,6 @@
 """Storage of :mod:`lecturelib.tooling.cache` entries: results as files readable with
-``torch.load(weights_only=True)``, and fresh copies of results.
+``torch.load(weights_only=True)``, fresh copies of results, and the size cap (least
+recently used entries deleted first; a file's modification time is its last use).
 
 Tensors, plain values, lists, tuples and dicts are stored as they are; dataclasses,
 named tuples, NumPy arrays and torch devices/dtypes as tagged dicts, rebuilt on
@@ -9,6 +10,7 @@ rebuilt: reading an entry never imports foreign code).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import importlib
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["fresh", "read", "write"]
+__all__ = ["folder_bytes", "fresh", "prune", "read", "touch", "write"]
 
 _TAG = "__lecturelib_cache__"
 
@@ -87,7 +89,7 @@ def _decode(value: Any) -> Any:
             else torch.device(text)
         )
     if kind == "ndarray":
-        return value["data"].numpy()
+        return value["data"].cpu().numpy()
     cls = _load_class(value["class"])
     if kind == "namedtuple":
         return cls(*[_decode(v) for v in value["items"]])
@@ -98,28 +100,37 @@ def _decode(value: Any) -> Any:
     return obj
 
 
-def _clone_tensors(value: Any) -> Any:
+def _moved(value: Any, device: torch.device | None, copy: bool) -> Any:
+    """Tensors of an encoded value detached, copied if ``copy``, and moved to
+    ``device`` if given (the data of NumPy arrays stays on the CPU)."""
     if isinstance(value, torch.Tensor):
-        return value.detach().clone()
+        t = value.detach()
+        if device is None:
+            return t.clone() if copy else t
+        return t.to(device, copy=copy)
     if isinstance(value, (list, tuple)):
-        return type(value)(_clone_tensors(v) for v in value)
+        return type(value)(_moved(v, device, copy) for v in value)
     if isinstance(value, dict):
-        return {k: _clone_tensors(v) for k, v in value.items()}
+        if value.get(_TAG) == "ndarray":
+            return {**value, "data": _moved(value["data"], None, copy)}
+        return {k: _moved(v, device, copy) for k, v in value.items()}
     return value
 
 
-def fresh(value: Any) -> Any:
-    """A copy sharing no tensor with ``value`` (tensors detached)."""
+def fresh(value: Any, device: torch.device | None = None) -> Any:
+    """A copy sharing no tensor with ``value`` (tensors detached, and moved to
+    ``device`` when given)."""
     try:
-        return _decode(_clone_tensors(_encode(value)))
+        return _decode(_moved(_encode(value), device, copy=True))
     except TypeError:
         return copy.deepcopy(value)
 
 
 def read(path: Path, device: torch.device) -> tuple[bool, Any]:
+    """``(True, result)`` with its tensors on ``device``, or ``(False, None)``."""
     try:
-        stored = torch.load(path, map_location=device, weights_only=True)
-        return True, _decode(stored["result"])
+        stored = torch.load(path, map_location="cpu", weights_only=True)
+        return True, _decode(_moved(stored["result"], device, copy=False))
     except Exception:  # noqa: BLE001 - truncated, stale or foreign file: recompute
         return False, None
 
@@ -138,15 +149,78 @@ def _compact(value: Any) -> Any:
     return value
 
 
-def write(path: Path, result: Any) -> None:
+def write(path: Path, result: Any) -> bool:
+    """Store ``result`` at ``path``; False when its type cannot be stored (it is then
+    kept in memory only). Raises ``OSError`` when the folder cannot be written."""
     try:
         payload = {"result": _compact(_encode(result))}
     except TypeError:
-        return  # kept in memory only
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         torch.save(payload, tmp)
         os.replace(tmp, path)  # atomic: a reader never sees half a file
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+    return True
+
+
+def touch(path: Path) -> None:
+    """Mark an entry as used now (its modification time), for the size cap; an entry
+    deleted meanwhile or a read-only folder is no error."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def _entries(folder: Path) -> list[tuple[int, int, Path]]:
+    """``(last use in ns, bytes, path)`` of every entry (``<folder>/<name>/*.pt``)."""
+    found = []
+    with contextlib.suppress(OSError):
+        subs = [e.path for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)]
+        for sub in subs:
+            with contextlib.suppress(OSError):
+                for entry in os.scandir(sub):
+                    if entry.name.startswith(".") or not entry.name.endswith(".pt"):
+                        continue  # another process's half-written file
+                    try:
+                        st = entry.stat()
+                    except OSError:  # deleted meanwhile by another process
+                        continue
+                    found.append((st.st_mtime_ns, st.st_size, Path(entry.path)))
+    return found
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes held by the entries of the cache ``folder``."""
+    return sum(size for _, size, _ in _entries(folder))
+
+
+def prune(folder: Path, cap: int, keep: Path | None = None) -> list[Path]:
+    """Delete the least recently used entries until ``folder`` holds ``<= cap`` bytes.
+
+    ``keep`` (the entry just written) goes last, and only when it alone exceeds the
+    cap. Safe beside other processes: an entry they delete first still counts as
+    gone, and one they are reading stays readable to them (POSIX) or is recomputed.
+    Returns the deleted paths, oldest first.
+    """
+    found = _entries(folder)
+    total = sum(size for _, size, _ in found)
+    removed: list[Path] = []
+    if total <= cap:
+        return removed
+    found.sort(key=lambda e: (e[2] == keep, e[0], str(e[2])))
+    for _, size, path in found:
+        if total <= cap:
+            break
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass  # another process pruned it already
+        except OSError:
+            continue
+        total -= size
+        removed.append(path)
+    return removed

@@ -31,14 +31,17 @@ How arguments are keyed (defaults are filled in first, so ``f(x)`` and
   through the tensors' version counters and trigger a new hash.
 - ``PIL.Image``: mode, size and pixel bytes; NumPy arrays: dtype, shape and bytes.
 - ``torch.Generator``: its state (a hit does *not* advance the generator).
-- ``None``/bool/int/float/str/bytes, ``torch.device``/``dtype``, ``slice``, ``range``,
-  lists, tuples, dicts, sets, dataclasses, enums, module-level functions (by
+- ``None``/bool/int/float/str/bytes, ``torch.dtype``, ``slice``, ``range``, lists,
+  tuples, dicts and other mappings (by their items: a section's ``Settings`` by its
+  values, not its profile's name or device), sets, dataclasses, enums,
+  module-level functions (by
   qualified name; lambdas and local functions raise ``TypeError``: their name does not
   say what they compute),
   objects defining ``__cache_key__(self) -> object`` (whatever it returns is keyed),
   and other ``lecturelib`` objects (e.g. ``ImagePreprocess``) by their attributes.
 - Not keyed: the model's ``training`` flag (functions run in eval mode, see
-  ``hooks.preserved_state``) and the device.
+  ``hooks.preserved_state``) and the device (a ``torch.device`` argument is keyed
+  as "a device", whichever it is).
 - Anything else raises ``TypeError`` naming the argument: pass ``ignore=("name",)``
   for arguments that do not change the result (progress bars, callbacks, batch size).
 
@@ -49,10 +52,19 @@ checkout, else ``~/.cache/lecturelib``. One file per entry,
 results may be tensors, numbers, strings, lists, tuples, dicts, NumPy arrays, named
 tuples and dataclasses (rebuilt only from ``lecturelib`` or already imported classes);
 other results are kept in memory only. A small in-memory layer (16 entries per
-function) sits in front. Each hit returns a fresh copy (tensors detached), so the
-caller may modify it freely. A truncated or unreadable file is recomputed.
+function) sits in front. Each hit returns a fresh copy (tensors detached, on the
+device of the first tensor, model or device argument), so the caller may modify it
+freely. A truncated or unreadable file is recomputed.
+
+Size cap: after each store, when the folder's entries exceed ``$LECTURELIB_CACHE_MB``
+megabytes (default 500; a number > 0, or ``none`` for no cap), the least recently
+used entries are deleted first (a hit, from disk or memory, sets the file's
+modification time: that is its last use). A folder that cannot be written (read-only,
+a path under a file, a full disk) gives one :class:`CacheWarning` per session and
+folder; the calls then compute (entries already there are still read).
 
 Helpers: :func:`clear_cache` (delete entries), :func:`cache_dir` (where they are),
+:func:`cache_cap_bytes` (the size cap),
 :func:`cache_stats` (hits and misses, for tests and for checking a pre-computation),
 :func:`cache_key` (the key of some values), :func:`keyable` (whether values can be
 keyed), :func:`cache_watch` (whether a block was answered from the cache, for a
@@ -69,12 +81,14 @@ import functools
 import hashlib
 import inspect
 import json
+import math
 import os
 import sys
 import time
+import warnings
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +98,9 @@ import torch
 from lecturelib.tooling import _cache_store as _store
 
 __all__ = [
+    "CacheWarning",
     "NotCached",
+    "cache_cap_bytes",
     "cache_dir",
     "cache_key",
     "cache_only",
@@ -105,6 +121,15 @@ _STATS = {"memory_hits": 0, "disk_hits": 0, "misses": 0}
 _MODEL_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _SOURCE_MEMO: dict[str, str] = {}
 _MAX_DEPTH = 8
+_UNWRITABLE: set[str] = set()  # folders that failed a write (warned once, then skipped)
+
+DEFAULT_CAP_MB = 500
+"""Default size cap of the cache folder, in megabytes (``LECTURELIB_CACHE_MB``)."""
+_NO_CAP = {"none", "unlimited"}
+
+
+class CacheWarning(UserWarning):
+    """The cache folder cannot be written: results are computed, not stored."""
 
 
 def cache_dir() -> Path | None:
@@ -118,6 +143,31 @@ def cache_dir() -> Path | None:
     if (checkout / "pyproject.toml").is_file():
         return checkout / "build" / "cache"
     return Path.home() / ".cache" / "lecturelib"
+
+
+def cache_cap_bytes() -> int | None:
+    """The cache folder's size cap in bytes: ``$LECTURELIB_CACHE_MB`` megabytes (10⁶
+    bytes; default :data:`DEFAULT_CAP_MB`), or None for ``none``/``unlimited``.
+
+    Raises:
+        ValueError: naming ``LECTURELIB_CACHE_MB`` when it is not a number > 0 or
+            ``none`` (``0`` too: ``LECTURELIB_CACHE=off`` is what turns the cache off).
+    """
+    text = os.environ.get("LECTURELIB_CACHE_MB", "").strip()
+    if not text:
+        return DEFAULT_CAP_MB * 1_000_000
+    if text.lower() in _NO_CAP:
+        return None
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = math.nan
+    if not (math.isfinite(megabytes) and megabytes > 0):
+        raise ValueError(
+            "LECTURELIB_CACHE_MB must be a number of megabytes > 0 (e.g. 500) or "
+            f"'none' for no cap, got {text!r} (LECTURELIB_CACHE=off turns the cache off)"
+        )
+    return max(1, int(megabytes * 1_000_000))
 
 
 def cache_stats(reset: bool = False) -> dict[str, int]:
@@ -262,7 +312,9 @@ def _plain(value: Any, where: str, depth: int = 0) -> Any:
         return ["ndarray", str(value.dtype), list(value.shape), data.hexdigest()]
     if isinstance(value, np.generic):
         return ["npscalar", str(value.dtype), _plain(value.item(), where, depth + 1)]
-    if isinstance(value, (torch.device, torch.dtype)):
+    if isinstance(value, torch.device):
+        return ["device"]  # where it runs is not what it computes
+    if isinstance(value, torch.dtype):
         return ["torch", str(value)]
     if isinstance(value, torch.Generator):
         return ["generator", _tensor_digest(value.get_state())]
@@ -296,6 +348,8 @@ def _plain_other(value: Any, where: str, depth: int) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return ["dataclass", type(value).__qualname__, _plain(fields, where, depth + 1)]
+    if isinstance(value, Mapping):  # e.g. core.settings.Settings: its values only
+        return _plain(dict(value.items()), where, depth)
     if inspect.isfunction(value) and (
         value.__closure__ or "<l" in value.__qualname__
     ):  # a lambda or local function: its name does not say what it computes
@@ -377,8 +431,10 @@ def _code_version(fn: Callable) -> str:
 
 
 def _target_device(arguments: dict[str, Any]) -> torch.device:
-    """Device of the first tensor or model argument (results are moved there)."""
+    """Device of the first tensor, model or device argument (results go there)."""
     for value in arguments.values():
+        if isinstance(value, torch.device):
+            return value
         if isinstance(value, torch.Tensor):
             return value.device
         if isinstance(value, torch.nn.Module):
@@ -417,31 +473,55 @@ def _remember(table: OrderedDict, key: str, result: Any) -> None:
         table.popitem(last=False)
 
 
+def _store_entry(folder: Path, path: Path, result: Any, cap: int | None) -> None:
+    """Write ``result`` (unless ``folder`` failed before), then keep under the cap."""
+    if str(folder) in _UNWRITABLE:
+        return
+    try:
+        stored = _store.write(path, result)
+    except (OSError, RuntimeError) as error:  # torch.save reports some as RuntimeError
+        _UNWRITABLE.add(str(folder))
+        reason = getattr(error, "strerror", None) or str(error).splitlines()[0]
+        warnings.warn(
+            f"lecturelib cache: cannot write to {folder} ({reason}); results are "
+            "computed and kept in memory only for this session. Point "
+            "LECTURELIB_CACHE to a writable folder, or set it to 'off'.",
+            CacheWarning,
+            stacklevel=4,
+        )
+        return
+    if stored and cap is not None:
+        _store.prune(folder, cap, keep=path)
+
+
 def _call(fn: Callable, name: str, ignore: frozenset, args, kwargs, folder=None) -> Any:
     folder = cache_dir() if folder is None else Path(folder)
     if folder is None:
         if _ONLY[0]:
             raise NotCached(name)
         return fn(*args, **kwargs)
+    cap = cache_cap_bytes()  # a bad LECTURELIB_CACHE_MB fails before the work
     arguments = _bound_arguments(fn, args, kwargs, ignore)
     key = _entry_key(fn, name, arguments)
     table = _memory(folder, name)
+    path = folder / name / f"{key}.pt"
     if key in table:
         _STATS["memory_hits"] += 1
         table.move_to_end(key)
-        return _store.fresh(table[key])
-    path = folder / name / f"{key}.pt"
+        _store.touch(path)  # a use, for the size cap
+        return _store.fresh(table[key], _target_device(arguments))
     if path.is_file():
         ok, result = _store.read(path, _target_device(arguments))
         if ok:
             _STATS["disk_hits"] += 1
+            _store.touch(path)
             _remember(table, key, _store.fresh(result))
             return result
     if _ONLY[0]:
         raise NotCached(name)
     _STATS["misses"] += 1
     result = fn(*args, **kwargs)
-    _store.write(path, result)
+    _store_entry(folder, path, result, cap)
     _remember(table, key, _store.fresh(result))
     return result
 
