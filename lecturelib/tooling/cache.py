@@ -34,10 +34,8 @@ How arguments are keyed (defaults are filled in first, so ``f(x)`` and
 - ``None``/bool/int/float/str/bytes, ``torch.dtype``, ``slice``, ``range``, lists,
   tuples, dicts and other mappings (by their items: a section's ``Settings`` by its
   values, not its profile's name or device), sets, dataclasses, enums,
-  module-level functions (by
-  qualified name; lambdas and local functions raise ``TypeError``: their name does not
-  say what they compute),
-  objects defining ``__cache_key__(self) -> object`` (whatever it returns is keyed),
+  module-level functions (by qualified name; lambdas and local functions raise
+  ``TypeError``: their name does not say what they compute), objects defining ``__cache_key__(self) -> object`` (whatever it returns is keyed),
   and other ``lecturelib`` objects (e.g. ``ImagePreprocess``) by their attributes.
 - Not keyed: the model's ``training`` flag (functions run in eval mode, see
   ``hooks.preserved_state``) and the device (a ``torch.device`` argument is keyed
@@ -579,7 +577,8 @@ def cached(
             :data:`NEVER_KEYED` (``progress`` and ``threads`` change the display or the
             speed of lecturelib's functions, never their result).
     Returns:
-        ``fn``'s result (a fresh copy on a hit, on the first tensor argument's device).
+        ``fn``'s result (a fresh copy on a hit, on the device of the first tensor,
+        model or device argument).
     """
     fn = getattr(fn, "uncached", fn)
     name = cache_name or f"{fn.__module__}.{fn.__qualname__}"
