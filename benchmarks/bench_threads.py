@@ -37,6 +37,13 @@ import torchvision
 from lecturelib.core.threads import cpu_budget
 
 DEFAULT_THREADS = torch.get_num_threads()  # before anything sets it
+NOTE = (
+    "Cores shared without a quota are shared by thread: a pool larger than the "
+    "cores takes a bigger share of them from the other users' jobs (not a faster "
+    "forward pass for the machine), and a pool's threads wait for each other "
+    "whenever one is descheduled. The budget cannot see other users' load; "
+    "LECTURELIB_THREADS=1 is the fair setting there."
+)
 BUSY = (
     "import time\nend = time.monotonic() + 600\nwhile time.monotonic() < end:\n    pass"
 )
@@ -107,6 +114,7 @@ def run(loads: list[int], repeats: int) -> str:
             "no gradients), the thread counts taking turns; in brackets, the time "
             "against the chosen count's."
         ),
+        NOTE,
         "",
         "| busy processes | " + " | ".join(counts) + " |",
         "|" + "---|" * (len(counts) + 1),
