@@ -13,13 +13,15 @@ import matplotlib
 import torch
 
 from lecturelib.core.device import get_device, seed_everything
+from lecturelib.core.threads import setup_threads
 from lecturelib.tooling.cache import cache_dir
 
 __all__ = ["setup_notebook"]
 
 
 def setup_notebook(seed: int = 0) -> torch.device:
-    """The first code cell of every notebook: seed, pick the device, style the plots."""
+    """The first code cell of every notebook: seed, pick the device, style the plots,
+    size the thread pools to the CPU budget (:mod:`lecturelib.core.threads`)."""
     seed_everything(seed)
     matplotlib.rcParams.update(
         {"figure.dpi": 90, "image.interpolation": "nearest", "axes.titlesize": 9}
@@ -29,6 +31,7 @@ def setup_notebook(seed: int = 0) -> torch.device:
     print(
         f"lecturelib: torch {torch.__version__}, device {device} ({name}), seed {seed}"
     )
+    print(f"{setup_threads()} (LECTURELIB_THREADS to change)")
 
     folder = cache_dir()
     print(

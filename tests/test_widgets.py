@@ -72,12 +72,15 @@ def test_above_the_budget_the_cost_is_announced_and_nothing_starts(monkeypatch):
     w = occlusion_widget(net, x, 1, size=8, stride=8)
     assert w.state == "drawn" and "computed in" in w.readout.value
     assert w.button.layout.display == "none"
-    rate = w._rate  # seconds per mask, measured on the first map (16 masks)
-    monkeypatch.setattr(P, "BUDGET_S", rate * 100)  # 625 masks at stride 1: above
+    # fixed + per mask: the first map (16 masks) measured, the prior per mask
+    fixed, rate = w.cost_model.fit()
+    assert rate > 0 and fixed + 16 * rate == pytest.approx(w.cost_model.points[16.0])
+    monkeypatch.setattr(P, "BUDGET_S", fixed + rate * 100)  # 625 masks: above
     figure, misses = w.output.outputs, cache_stats()["misses"]
     w.controls["stride"].value = 1
     assert w.state == "estimate" and "press <b>compute</b>" in w.readout.value
-    assert w.button.layout.display is None and w.estimate == pytest.approx(625 * rate)
+    assert w.button.layout.display is None
+    assert w.estimate == pytest.approx(fixed + 625 * rate)
     assert cache_stats()["misses"] == misses and w.output.outputs == figure
     w.button.click()  # the user accepts: computed, with its time measured
     assert w.state == "drawn" and "25×25 map" in w.readout.value

@@ -5,8 +5,9 @@
 ``compute(values, progress)`` (``values``: the controls' values by name) which returns
 ``(figures, readout_html)``. Around that call the panel
 
-- estimates the cost first (``cost(values)`` work units × the measured seconds per
-  unit of the previous computations, or ``unit_seconds()`` before there are any);
+- estimates the cost first: seconds = fixed + per unit × ``cost(values)`` work units
+  (:class:`CostModel`), fitted to the panel's own measured computations, with
+  ``unit_seconds()`` as the prior per unit until two unit counts were measured;
   above :data:`BUDGET_S` seconds a setting the result cache does not hold is not
   started on a move in the page: the readout shows the estimate and the "compute"
   button appears (a notebook cell that sets a value, and the widget's first
@@ -46,7 +47,8 @@ from lecturelib.core.hooks import preserved_state
 from lecturelib.tooling.cache import NotCached, cache_only, cache_watch
 
 __all__ = [
-    "BUDGET_S", "EVERY", "Panel", "forward_seconds", "menu", "slider", "sweep_all"
+    "BUDGET_S", "EVERY", "CostModel", "Panel", "forward_seconds", "menu", "slider",
+    "sweep_all",
 ]  # fmt: skip
 
 #: Seconds a control move may start without asking; above, a "compute" button.
@@ -54,6 +56,7 @@ BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_BUDGET", "10"))
 PROGRESS_S = 2.0  # expected seconds above which the compute function shows a bar
 _STYLE = {"description_width": "initial"}
 _SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
+_clock = time.perf_counter  # what the panel measures computations with (tests: fake)
 
 
 #: In a sweep plan: every value the control offers (menu options, integer slider steps).
@@ -139,6 +142,92 @@ def forward_seconds(model, x, *, backward: bool = False) -> float:
         return time.perf_counter() - start
 
 
+class CostModel:
+    """Seconds of a computation = ``fixed`` + ``per_unit`` × work units, learnt as it goes.
+
+    A move's time is mostly a fixed part (drawing the figure, the set-up) plus a part
+    that grows with the work units (masks, steps, samples): extrapolating one
+    measurement as seconds per unit took a 1-mask occlusion map (0.33 s, mostly the
+    figure) for 0.33 s per mask. So:
+
+    - two or more measured unit counts (the largest at least 1.5× the smallest):
+      least squares on the relative error (each point weighted by 1/seconds²), with
+      ``fixed`` and ``per_unit`` kept ≥ 0;
+    - one: the prior's ``per_unit`` (at most the measured seconds per unit), the rest
+      of the measured time is ``fixed``;
+    - none: ``fixed_prior`` + the prior's ``per_unit``.
+
+    Args:
+        prior: ``() -> seconds per unit`` (e.g. :func:`forward_seconds`), called once
+            when first needed; None: no estimate before a measurement.
+        fixed_prior: the fixed seconds before any measurement.
+        keep: the most recent distinct unit counts kept (costs drift: other controls,
+            other jobs on the machine).
+    """
+
+    SPREAD = 1.5  # unit counts closer than this ratio do not fix a slope
+
+    def __init__(
+        self,
+        prior: Callable[[], float] | None = None,
+        *,
+        fixed_prior: float = 0.0,
+        keep: int = 8,
+    ):
+        self._prior, self._per_unit_prior = prior, None
+        self.fixed_prior, self.keep = float(fixed_prior), int(keep)
+        self.points: dict[float, float] = {}  # units -> seconds, oldest first
+
+    def add(self, units: float, seconds: float) -> None:
+        """Record one measured computation of ``units`` work units."""
+        units, seconds = float(units), float(seconds)
+        if units <= 0 or not seconds >= 0:
+            return
+        self.points.pop(units, None)
+        self.points[units] = max(seconds, 1e-6)
+        while len(self.points) > self.keep:
+            self.points.pop(next(iter(self.points)))
+
+    def _per_unit_from_prior(self) -> float | None:
+        if self._per_unit_prior is None and self._prior is not None:
+            self._per_unit_prior = max(float(self._prior()), 0.0)
+        return self._per_unit_prior
+
+    def fit(self) -> tuple[float, float] | None:
+        """``(fixed, per_unit)`` seconds, or None when nothing is known yet."""
+        units = list(self.points)
+        if len(units) >= 2 and max(units) >= self.SPREAD * min(units):
+            return self._least_squares()
+        if units:  # one unit count (or counts too close): the latest measurement
+            u, t = units[-1], self.points[units[-1]]
+            prior = self._per_unit_from_prior()
+            per_unit = t / u if prior is None else min(prior, t / u)
+            return t - u * per_unit, per_unit
+        prior = self._per_unit_from_prior()
+        return None if prior is None else (self.fixed_prior, prior)
+
+    def _least_squares(self) -> tuple[float, float]:
+        """Minimise Σ ((fixed + per_unit·u − t) / t)² with both terms ≥ 0."""
+        w = {u: 1 / t**2 for u, t in self.points.items()}
+        s = sum(w.values())
+        su = sum(w[u] * u for u in w)
+        suu = sum(w[u] * u * u for u in w)
+        st = sum(w[u] * t for u, t in self.points.items())
+        sut = sum(w[u] * u * t for u, t in self.points.items())
+        per_unit = (s * sut - su * st) / (s * suu - su * su)
+        fixed = (st - per_unit * su) / s
+        if per_unit < 0:  # no growth measured: the weighted mean
+            return st / s, 0.0
+        if fixed < 0:  # through the origin
+            return 0.0, sut / suu
+        return fixed, per_unit
+
+    def estimate(self, units: float) -> float | None:
+        """Seconds for ``units`` work units (None: nothing known yet)."""
+        model = self.fit()
+        return None if model is None else model[0] + model[1] * float(units)
+
+
 class Panel(W.VBox):
     """Controls + compute → readout and figure, with errors, estimates and progress.
 
@@ -146,7 +235,8 @@ class Panel(W.VBox):
         controls: name → ipywidgets control (``.controls``, in this order on screen).
         compute: ``(values, progress) -> (figure(s) or None, readout HTML)``.
         cost: ``values -> work units`` (e.g. masks, steps); None: always cheap.
-        unit_seconds: ``() -> seconds per unit`` before a computation was measured.
+        unit_seconds: ``() -> seconds per unit``: the prior of :class:`CostModel`
+            (``.cost_model``), which then learns from the measured computations.
         adjust: ``controls -> None``, run before each redraw to update dependent
             ranges (a slider's max); the moves it causes do not redraw again.
         sweep: control name → the values ``make precompute`` visits.
@@ -178,7 +268,7 @@ class Panel(W.VBox):
         self.state = "new"  # drawn, estimate, computing, failed, stopped
         self.estimate: float | None = None
         self._compute, self._cost, self._adjust = compute, cost, adjust
-        self._unit_seconds, self._rate = unit_seconds, None
+        self.cost_model = CostModel(unit_seconds)
         self._say_cache, self._busy, self._forced = say_cache, False, False
         named = [(self.readout, "readout"), (self.button, "compute"),
                  (self.output, "output")]  # fmt: skip
@@ -216,10 +306,7 @@ class Panel(W.VBox):
     def _estimate(self, values: dict) -> float | None:
         if self._cost is None:
             return None
-        units = float(self._cost(values))
-        if self._rate is None and self._unit_seconds is not None:
-            self._rate = float(self._unit_seconds())
-        return None if self._rate is None else units * self._rate
+        return self.cost_model.estimate(float(self._cost(values)))
 
     def refresh(self, *, force: bool = False) -> None:
         """Redraw for the current values (``force``: even above the budget)."""
@@ -262,7 +349,7 @@ class Panel(W.VBox):
             self.state = "computing"
             self.readout.value = f"<i>computing…{about}</i>"
         progress = estimate is None or estimate > PROGRESS_S
-        start, error = time.perf_counter(), None
+        start, error = _clock(), None
         # a progress bar shows above the figure (not for a look into the cache)
         with contextlib.nullcontext() if quiet else self._progress:
             try:  # caught here: Output would print a traceback and swallow it
@@ -283,15 +370,12 @@ class Panel(W.VBox):
             return
         if error is not None:
             return self._failed(error)
-        seconds = time.perf_counter() - start
-        if watch.misses and self._cost is not None:  # measured: the next estimates
-            units = float(self._cost(values))
-            if units > 0:
-                self._rate = seconds / units
         if self._say_cache and watch.hits + watch.misses:
             text = f"{text} ({watch.describe()})"
         figs = [] if figs is None else [figs] if isinstance(figs, Figure) else figs
         self.output.outputs = tuple(_png(f) for f in figs)
+        if watch.misses and self._cost is not None:  # measured, figures drawn
+            self.cost_model.add(float(self._cost(values)), _clock() - start)
         self._say("drawn", text)
 
     def _failed(self, err: BaseException) -> None:
