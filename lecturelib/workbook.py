@@ -9,27 +9,31 @@ The set-up cell of all ten notebooks is the same three lines::
 
 from __future__ import annotations
 
-import matplotlib
 import torch
 
 from lecturelib.core.device import get_device, seed_everything
+from lecturelib.core.plot import presentation
 from lecturelib.tooling.cache import cache_dir
 
 __all__ = ["setup_notebook"]
 
 
 def setup_notebook(seed: int = 0) -> torch.device:
-    """The first code cell of every notebook: seed, pick the device, style the plots."""
+    """The first code cell of every notebook: seed, pick the device, style the plots.
+
+    The plots are sized for a laptop, or for a projector when ``LECTURELIB_PRESENT=1``
+    (:func:`lecturelib.core.plot.presentation`).
+    """
     seed_everything(seed)
-    matplotlib.rcParams.update(
-        {"figure.dpi": 90, "image.interpolation": "nearest", "axes.titlesize": 9}
-    )
+    present = presentation()
     device = get_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(
         f"lecturelib: torch {torch.__version__}, device {device} ({name}), seed {seed}"
     )
 
+    if present:
+        print("presentation mode: figures sized for a projector (LECTURELIB_PRESENT=1)")
     folder = cache_dir()
     print(
         f"result cache: {folder} (LECTURELIB_CACHE=off to recompute everything)"
