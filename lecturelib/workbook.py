@@ -9,10 +9,10 @@ The set-up cell of all ten notebooks is the same three lines::
 
 from __future__ import annotations
 
-import matplotlib
 import torch
 
 from lecturelib.core.device import get_device, seed_everything
+from lecturelib.core.plot import presentation
 from lecturelib.core.threads import setup_threads
 from lecturelib.tooling.cache import cache_dir
 
@@ -21,11 +21,13 @@ __all__ = ["setup_notebook"]
 
 def setup_notebook(seed: int = 0) -> torch.device:
     """The first code cell of every notebook: seed, pick the device, style the plots,
-    size the thread pools to the CPU budget (:mod:`lecturelib.core.threads`)."""
+    size the thread pools to the CPU budget (:mod:`lecturelib.core.threads`).
+
+    The plots are sized for a laptop, or for a projector when ``LECTURELIB_PRESENT=1``
+    (:func:`lecturelib.core.plot.presentation`).
+    """
     seed_everything(seed)
-    matplotlib.rcParams.update(
-        {"figure.dpi": 90, "image.interpolation": "nearest", "axes.titlesize": 9}
-    )
+    present = presentation()
     device = get_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(
@@ -33,6 +35,8 @@ def setup_notebook(seed: int = 0) -> torch.device:
     )
     print(f"{setup_threads()} (LECTURELIB_THREADS to change)")
 
+    if present:
+        print("presentation mode: figures sized for a projector (LECTURELIB_PRESENT=1)")
     folder = cache_dir()
     print(
         f"result cache: {folder} (LECTURELIB_CACHE=off to recompute everything)"

@@ -3,30 +3,49 @@
 One colour convention everywhere: signed maps (gradients, filters) use
 :data:`SIGNED_CMAP`, centred on zero (red positive, blue negative); unsigned maps
 (magnitudes, sensitivities, activations) use :data:`UNSIGNED_CMAP`.
+
+Every figure of the package is made here (:func:`new_figure`, :func:`figure`), so one
+switch sizes them all for the screen they are shown on: :data:`LAPTOP` (the default,
+90 dpi, 9-pt titles) or :data:`PROJECTOR` (:func:`presentation`, which
+``setup_notebook`` turns on when ``LECTURELIB_PRESENT=1``): panels of at least
+3.6 in at 100 dpi (≥ 300 px of image each on a 1080p projector), titles of at least
+14 pt (19 px) and other text of at least 11 pt (15 px), whatever size a plot asked for.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from torch import Tensor
 
 from lecturelib.core.validate import check_choice, check_int
 
 __all__ = [
+    "LAPTOP",
     "NORMALIZE",
+    "PRESENT_ENV",
+    "PROJECTOR",
     "SIGNED_CMAP",
     "UNSIGNED_CMAP",
+    "Screen",
     "as_shown",
+    "figure",
     "image_array",
     "image_grid",
     "new_figure",
     "overlay_heatmap",
     "plot_optimized",
+    "presentation",
+    "screen",
     "show_image",
     "show_map",
     "tile_filters",
@@ -35,6 +54,129 @@ __all__ = [
 
 SIGNED_CMAP = "RdBu_r"
 UNSIGNED_CMAP = "inferno"
+
+#: The environment variable that turns presentation mode on ("1") in ``setup_notebook``.
+PRESENT_ENV = "LECTURELIB_PRESENT"
+_ON, _OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Screen:
+    """How the package's figures are sized for one kind of screen.
+
+    Attributes:
+        dpi: pixels per inch of every figure (the inline PNG is shown 1 px per pixel).
+        title_pt, text_pt: the smallest title and other text drawn, in points
+            (px = pt × dpi / 72); 0 keeps every size a plot asks for.
+        scale: every figure's inches are multiplied by at least this.
+        panel_in: the smallest panel, in inches (a panel of ``new_figure``, or a
+            figure's width divided by its ``panels``).
+        width_in: ``scale`` grows no figure wider than this (``panel_in`` may).
+        max_cols: the most columns :func:`image_grid` lays out (None: as asked).
+        rc: the Matplotlib settings :func:`presentation` applies (also to the
+            notebooks' own figures).
+    """
+
+    dpi: float
+    title_pt: float = 0.0
+    text_pt: float = 0.0
+    scale: float = 1.0
+    panel_in: float = 0.0
+    width_in: float = math.inf
+    max_cols: int | None = None
+    rc: tuple = ()
+
+
+_RC_DEFAULT = {k: matplotlib.rcParamsDefault[k] for k in
+               ("font.size", "figure.titlesize", "legend.fontsize")}  # fmt: skip
+#: Today's laptop view: 90 dpi, 9-pt titles, sizes as each plot asks.
+LAPTOP = Screen(dpi=90, rc=tuple({
+    "figure.dpi": 90, "image.interpolation": "nearest", "axes.titlesize": 9,
+    **_RC_DEFAULT,
+}.items()))  # fmt: skip
+#: A 1080p projector: ≥ 3.6-in panels at 100 dpi, titles ≥ 14 pt (19 px), text ≥ 11 pt;
+#: image grids wrap at 5 columns (5 × 360 px fit the 1920 px).
+PROJECTOR = Screen(
+    dpi=100, title_pt=14, text_pt=11, scale=1.5, panel_in=3.6, width_in=18, max_cols=5,
+    rc=tuple({
+        "figure.dpi": 100, "image.interpolation": "nearest", "axes.titlesize": 14,
+        "font.size": 12, "figure.titlesize": 16, "legend.fontsize": 11,
+    }.items()),
+)  # fmt: skip
+_screen = LAPTOP
+
+
+def screen() -> Screen:
+    """The screen the package's figures are sized for now (:data:`LAPTOP` by default)."""
+    return _screen
+
+
+def presentation(on: bool | None = None) -> bool:
+    """Size every figure and widget output of the package for a projector, or not.
+
+    Args:
+        on: True (:data:`PROJECTOR`), False (:data:`LAPTOP`), or None to read
+            ``LECTURELIB_PRESENT`` ("1"/"true"/"yes"/"on"; unset, "" or "0" is off),
+            as ``setup_notebook`` does.
+    Returns:
+        whether presentation mode is on. Figures made from then on follow it, and
+        Matplotlib's settings (dpi, font sizes) are set for the notebooks' own plots.
+    """
+    global _screen
+    if on is None:
+        value = os.environ.get(PRESENT_ENV, "").strip().lower()
+        if value not in _ON + _OFF:
+            raise ValueError(
+                f"{PRESENT_ENV} must be 1 (presentation mode) or 0/unset; got {value!r}"
+            )
+        on = value in _ON
+    if not isinstance(on, bool):
+        raise TypeError(f"on must be True, False or None; got {on!r}")
+    _screen = PROJECTOR if on else LAPTOP
+    matplotlib.rcParams.update(dict(_screen.rc))
+    return on
+
+
+class _ScreenFigure(Figure):
+    """A figure that raises its smaller texts to its screen's minimum before drawing."""
+
+    def __init__(self, *args, screen: Screen, **kw):
+        super().__init__(*args, **kw)
+        self.screen = screen
+
+    def draw(self, renderer):
+        s = self.screen
+        if s.text_pt:
+            titles = [ax.title for ax in self.axes]
+            titles.append(getattr(self, "_suptitle", None))
+            for t in self.findobj(Text):
+                low = s.title_pt if any(t is x for x in titles) else s.text_pt
+                if t.get_text() and t.get_fontsize() < low:
+                    t.set_fontsize(low)
+        super().draw(renderer)
+
+
+def figure(
+    width: float,
+    height: float,
+    *,
+    panels: int = 1,
+    pyplot: bool = False,
+    layout: str | None = "constrained",
+) -> Figure:
+    """A figure of ``width × height`` in on a laptop, scaled for the current screen.
+
+    On a projector its inches grow by :attr:`Screen.scale` (to at most
+    :attr:`Screen.width_in` wide), or more so that each of its ``panels`` side by side
+    is at least :attr:`Screen.panel_in` wide; its small texts grow at drawing. ``pyplot=True`` registers it with pyplot (``plt.show()``).
+    """
+    s = _screen
+    grow = max(min(s.scale, s.width_in / width), s.panel_in * panels / width)
+    dpi = None if s is LAPTOP else s.dpi  # LAPTOP: Matplotlib's figure.dpi, as before
+    kw = {"figsize": (width * grow, height * grow), "dpi": dpi, "layout": layout}
+    if pyplot:
+        return plt.figure(FigureClass=_ScreenFigure, screen=s, **kw)
+    return _ScreenFigure(screen=s, **kw)
 
 
 def to_numpy(x) -> np.ndarray:
@@ -108,8 +250,11 @@ def show_map(
 def new_figure(
     nrows: int, ncols: int, *, size: float = 2.0, **kw
 ) -> tuple[Figure, np.ndarray]:
-    """A figure of ``nrows × ncols`` square panels (not registered with pyplot)."""
-    fig = Figure(figsize=(size * ncols, size * nrows), layout="constrained")
+    """A figure of ``nrows × ncols`` square panels (not registered with pyplot).
+
+    ``size``: inches per panel on a laptop; see :func:`figure` for a projector.
+    """
+    fig = figure(size * ncols, size * nrows, panels=ncols)
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
     return fig, axes
 
@@ -136,7 +281,7 @@ def image_grid(
     if a.ndim == 3:
         a = a[:, None]
     n = len(a)
-    ncols = max(1, min(ncols, n))
+    ncols = max(1, min(ncols, n, _screen.max_cols or ncols))
     nrows = math.ceil(n / ncols)
     fig, axes = new_figure(nrows, ncols, size=size)
     lo, hi = float(a.min()), float(a.max())

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from lecturelib.core.models import MLP2D
+from lecturelib.core.plot import figure
 from lecturelib.core.validate import check_choice, check_float, check_int
 
 __all__ = [
@@ -352,7 +353,7 @@ def plot_hidden_units(
     iteration = int(snapshots.iterations[-1]) if iteration is None else iteration
     snapshots.index(iteration)
     box = _default_box(x) if box is None else tuple(float(v) for v in box)
-    ax = plt.subplots(figsize=(4.5, 4.5))[1] if ax is None else ax
+    ax = figure(4.5, 4.5, pyplot=True, layout=None).subplots() if ax is None else ax
     _draw(ax, snapshots, x, y, iteration, box, resolution, arrows)
     return ax.figure
 
@@ -367,7 +368,8 @@ def plot_snapshot_grid(
     ncols = check_int("ncols", ncols, low=1)
     nrows = -(-len(iterations) // ncols)
     size = (2.6 * ncols, 2.75 * nrows)
-    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False)
+    fig = figure(*size, panels=ncols, pyplot=True, layout=None)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     box = _default_box(x) if box is None else tuple(float(v) for v in box)
     for ax, k in zip(axes.flat, iterations):
         _draw(ax, snapshots, x, y, k, box, resolution, arrows)

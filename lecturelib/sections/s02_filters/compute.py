@@ -20,7 +20,13 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from lecturelib.core.plot import SIGNED_CMAP, new_figure, tile_filters, to_numpy
+from lecturelib.core.plot import (
+    SIGNED_CMAP,
+    figure,
+    new_figure,
+    tile_filters,
+    to_numpy,
+)
 from lecturelib.core.validate import check_int
 
 __all__ = [
@@ -137,9 +143,7 @@ def plot_mosaic(
     if ax is None:
         h, w = mosaic.shape[-2:]
         scale = size / max(h, w)
-        fig = Figure(
-            figsize=(max(w * scale, 2.5), h * scale + 0.4), layout="constrained"
-        )
+        fig = figure(max(w * scale, 2.5), h * scale + 0.4)
         ax = fig.subplots()
     a = to_numpy(mosaic)
     if a.ndim == 3:

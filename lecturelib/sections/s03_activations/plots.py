@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from lecturelib.core.plot import (
+    figure,
     new_figure,
     overlay_heatmap,
     show_image,
@@ -62,9 +63,7 @@ def plot_layer_activations(
     titles = ["input"] + [f"{n} {tuple(acts[n].shape[1:])}" for n in names]
     ratios = [min(m.shape[-2] / m.shape[-1], 0.45) for m in mosaics]
     rows = [max(ratios[i : i + 2]) for i in range(0, len(mosaics), 2)]
-    fig = Figure(
-        figsize=(width, sum(width / 2 * r + 0.35 for r in rows)), layout="constrained"
-    )
+    fig = figure(width, sum(width / 2 * r + 0.35 for r in rows), panels=2)
     axes = fig.subplots(
         len(rows), 2, squeeze=False, gridspec_kw={"height_ratios": rows}
     )

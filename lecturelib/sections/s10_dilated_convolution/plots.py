@@ -16,6 +16,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from lecturelib.core.plot import figure
 from lecturelib.core.validate import check_int
 from lecturelib.sections.s10_dilated_convolution.compute import (
     _feeding_masks_1d,
@@ -69,10 +70,7 @@ def plot_dilation_1d(layers, index: int, *, input_size: int = 20) -> Figure:
     specs = _layer_specs(layers)
     masks = _feeding_masks_1d(specs, input_size, index)
     fields = [None, *receptive_field(layers, input_size=input_size)]
-    fig = Figure(
-        figsize=(min(14, 2 + 0.42 * input_size), 0.6 + 0.9 * len(masks)),
-        layout="constrained",
-    )
+    fig = figure(min(14, 2 + 0.42 * input_size), 0.6 + 0.9 * len(masks))
     ax = fig.subplots()
     for row in range(1, len(masks)):
         _, k, s, d, _ = specs[row - 1]
@@ -152,7 +150,7 @@ def plot_dilation_2d(
     grid[fed] = taps.flatten()
     out = torch.zeros(out_size, dtype=torch.long)
     out[tuple(index)] = 1
-    fig = Figure(figsize=(10, 3.6), layout="constrained")
+    fig = figure(10, 3.6, panels=3)
     axes = fig.subplots(1, 3, width_ratios=[max(span, 4), input_size[1], out_size[1]])
     cmap = ListedColormap(["white", _ON])
     titles = [
@@ -201,7 +199,7 @@ def plot_receptive_field_growth(
     Returns:
         a Figure with two panels (receptive field, log scale; output size).
     """
-    fig = Figure(figsize=(9, 3.4), layout="constrained")
+    fig = figure(9, 3.4, panels=2)
     ax_rf, ax_n = fig.subplots(1, 2)
     styles = {
         "dilated": ("tab:orange", "o"),
