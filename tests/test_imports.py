@@ -88,6 +88,11 @@ def _cycle(graph):
     return None
 
 
+def test_the_root_package_imports_nothing():
+    tree = _modules()["lecturelib"]
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+
+
 def test_no_import_cycle():
     graph, _ = _graph()
     assert len(graph) > 30
@@ -207,6 +212,7 @@ def test_module_imports_follow_the_layers(module):
         t
         for t in _lecturelib_imports(tree, module)
         if not any(t == a or t.startswith(a + ".") for a in allowed)
+        and t != "lecturelib"  # the root package: only __version__ and REPOSITORY
     )
     assert not bad, f"{module} may import only {allowed}; it imports {bad}"
     private = sorted(
