@@ -16,7 +16,6 @@ import matplotlib
 import torch
 
 import lecturelib
-
 from lecturelib.core.device import get_device, seed_everything
 from lecturelib.tooling.cache import cache_dir
 

@@ -29,7 +29,9 @@ def test_the_version_is_written_once_and_read_by_pyproject():
 
 
 def test_importing_the_package_loads_no_torch():
-    code = "import sys, lecturelib; print(lecturelib.__version__, 'torch' in sys.modules)"
+    code = (
+        "import sys, lecturelib; print(lecturelib.__version__, 'torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.split()  # fmt: skip
     assert out == [lecturelib.__version__, "False"]
