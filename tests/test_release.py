@@ -104,3 +104,33 @@ def test_check_version_warns_once_and_rejects_bad_input():
     assert check_version(lecturelib.__version__) is True
     with pytest.raises(ValueError, match="expected"):
         check_version("two")
+
+
+def test_readme_badges_point_at_existing_notebooks_of_this_release():
+    import re
+    from urllib.parse import unquote
+
+    readme = (ROOT / "README.md").read_text()
+    repo = lecturelib.REPOSITORY.removeprefix("https://github.com/")
+    tag = f"v{lecturelib.__version__}"
+    colab = re.findall(
+        r"\(https://colab\.research\.google\.com/github/([^)]+)\)", readme
+    )
+    binder = re.findall(r"\(https://mybinder\.org/v2/gh/([^)]+)\)", readme)
+    assert binder and len(colab) == 1 + len(list((ROOT / "notebooks").glob("*.ipynb")))
+    paths = []
+    for url in colab:
+        prefix = f"{repo}/blob/{tag}/"
+        assert url.startswith(prefix), url
+        paths.append(url.removeprefix(prefix))
+    for url in binder:
+        base, _, query = url.partition("?labpath=")
+        assert base == f"{repo}/{tag}", url
+        paths.append(unquote(query))
+    for path in paths:
+        assert (ROOT / path).is_file(), path
+    assert {p for p in paths} >= {
+        f"notebooks/{p.name}" for p in (ROOT / "notebooks").glob("*.ipynb")
+    }
+    assert "<course-org>" not in readme
+    assert f'git+{lecturelib.REPOSITORY}.git@{tag}"' in readme
