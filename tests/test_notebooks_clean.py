@@ -52,3 +52,15 @@ def test_notebook_is_stripped_and_standard(path):
     assert re.fullmatch(rf"# {path.name[:2]} — \S.*", title), (
         f"{path.name}: the title should read '# {path.name[:2]} — <section>'; got {title!r}"
     )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_opens_in_colab_and_binder_at_its_own_path(path):
+    title = "".join(json.loads(path.read_text())["cells"][0]["source"])
+    repo = URL.removeprefix("https://github.com/")
+    colab = re.findall(
+        r"\(https://colab\.research\.google\.com/github/([^)]+)\)", title
+    )
+    binder = re.findall(r"\(https://mybinder\.org/v2/gh/([^)]+)\)", title)
+    assert colab == [f"{repo}/blob/v{VERSION}/notebooks/{path.name}"], colab
+    assert binder == [f"{repo}/v{VERSION}?labpath=notebooks%2F{path.name}"], binder
