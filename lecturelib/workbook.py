@@ -1,6 +1,7 @@
-"""What every notebook's first cell calls: :func:`setup_notebook`.
+"""What every notebook's first cells call: :func:`check_version`, :func:`setup_notebook`.
 
-The set-up cell of all ten notebooks is the same three lines::
+The first code cell installs lecturelib when it is missing and otherwise calls
+``check_version("X.Y.Z")``; the set-up cell after it is the same three lines in all ten::
 
     %matplotlib inline
     from lecturelib.workbook import setup_notebook
