@@ -17,6 +17,7 @@ export LECTURELIB_CIFAR10 ?= $(SHARED_CIFAR)
 export MPLBACKEND ?= Agg
 
 .PHONY: setup lab lint test test-unit test-notebooks test-models test-browser html bench precompute clean
+.PHONY: test-hosted lock
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,6 +85,23 @@ bench: setup
 # Fill the result cache before class: NB="05 06" for some notebooks, SWEEP=0 to skip sweeps.
 precompute: setup
 	$(BIN)/python -m lecturelib.tooling.precompute $(NB) $(if $(filter 0,$(SWEEP)),--no-sweep,) --timeout $(CELL_TIMEOUT)
+
+# A student's hosted notebook, offline: the wheel in a fresh venv on another Python
+# (HOSTED_PYTHON, default 3.12), the ten notebooks copied alone, an empty home, no CIFAR-10.
+HOSTED_PYTHON ?= $(shell command -v python3.12 || PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null)
+test-hosted: setup
+	$(BIN)/python tools/test_hosted.py --python $(HOSTED_PYTHON) --timeout $(CELL_TIMEOUT)
+
+# Lecture day: the exact versions CI used (pip freeze of .venv, minus lecturelib), so an
+# upgrade between `make precompute` and the lecture cannot empty the cache. Install them
+# with: pip install -c requirements/lock-py311.txt ".[lab]"
+LOCK := requirements/lock-py311.txt
+lock: setup
+	@mkdir -p requirements
+	@{ echo "# make lock: pip freeze of the CI environment (Python 3.11), minus lecturelib."; \
+	   echo "# pip install -c $(LOCK) \".[lab]\"   (or: -r $(LOCK) plus the package)"; \
+	   $(BIN)/python -m pip list --format=freeze --exclude-editable --exclude lecturelib; } > $(LOCK)
+	@echo "$(LOCK): $$(grep -c '==' $(LOCK)) pinned distributions"
 
 clean:
 	rm -rf build .pytest_cache

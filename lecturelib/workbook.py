@@ -1,6 +1,7 @@
-"""What every notebook's first cell calls: :func:`setup_notebook`.
+"""What every notebook's first cells call: :func:`check_version`, :func:`setup_notebook`.
 
-The set-up cell of all ten notebooks is the same three lines::
+The first code cell installs lecturelib when it is missing and otherwise calls
+``check_version("X.Y.Z")``; the set-up cell after it is the same three lines in all ten::
 
     %matplotlib inline
     from lecturelib.workbook import setup_notebook
@@ -9,14 +10,18 @@ The set-up cell of all ten notebooks is the same three lines::
 
 from __future__ import annotations
 
+import re
+import warnings
+
 import torch
 
+import lecturelib
 from lecturelib.core.device import get_device, seed_everything
 from lecturelib.core.plot import presentation
 from lecturelib.core.threads import setup_threads
 from lecturelib.tooling.cache import cache_dir
 
-__all__ = ["setup_notebook"]
+__all__ = ["check_version", "install_line", "setup_notebook"]
 
 
 def setup_notebook(seed: int = 0) -> torch.device:
@@ -44,3 +49,48 @@ def setup_notebook(seed: int = 0) -> torch.device:
         else "result cache: off (LECTURELIB_CACHE=off)"
     )
     return device
+
+
+# ------------------------------------------------------------------ the version check
+# Each notebook's install cell (before the set-up cell) calls check_version("X.Y.Z").
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _release(version: str, name: str) -> tuple[int, int, int]:
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", str(version))
+    if match is None:
+        raise ValueError(f"{name} should read 'X.Y.Z' (e.g. '0.2.0'); got {version!r}")
+    return tuple(int(part) for part in match.groups())
+
+
+def install_line(version: str) -> str:
+    """The one line that installs lecturelib ``version`` from its release tag."""
+    _release(version, "version")
+    url = f"git+{lecturelib.REPOSITORY}.git@v{version}"
+    return f'%pip install -U "lecturelib @ {url}"'
+
+
+def check_version(expected: str, installed: str | None = None) -> bool:
+    """Whether the installed lecturelib fits a notebook written for ``expected``.
+
+    Too old (an earlier release) or too new (a later major or minor release) warns
+    once per kernel, naming the version the notebook needs and the line installing it;
+    a patch release newer than ``expected`` fits. ``installed`` defaults to
+    ``lecturelib.__version__``.
+    """
+    installed = lecturelib.__version__ if installed is None else installed
+    want, have = _release(expected, "expected"), _release(installed, "installed")
+    if have >= want and have[:2] == want[:2]:
+        return True
+    if (expected, installed) not in _WARNED:
+        _WARNED.add((expected, installed))
+        age = "an older" if have < want else "a newer"
+        warnings.warn(
+            f"This notebook was written for lecturelib {expected}; {age} one, "
+            f"{installed}, is installed. Install {expected} with\n"
+            f"    {install_line(expected)}\n"
+            "then restart the kernel (Colab: Runtime > Restart session).",
+            UserWarning,
+            stacklevel=2,
+        )
+    return False

@@ -6,6 +6,7 @@ ones allowed are the optional heavy libraries in ``LAZY`` (each with a comment s
 
 import ast
 import importlib.metadata
+import json
 import re
 import sys
 from pathlib import Path
@@ -88,6 +89,11 @@ def _cycle(graph):
     return None
 
 
+def test_the_root_package_imports_nothing():
+    tree = _modules()["lecturelib"]
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+
+
 def test_no_import_cycle():
     graph, _ = _graph()
     assert len(graph) > 30
@@ -119,29 +125,112 @@ def test_lazy_imports_say_why():
         assert "#" in text, f"{module}:{line}: say why this import is lazy"
 
 
-def test_every_imported_library_is_a_declared_dependency():
+# Imported from an extra, not the core: module -> (extra, the only lecturelib modules
+# that import it). The notebooks never import these (test_notebooks_need_only_the_core).
+EXTRA_IMPORTS = {
+    "nbclient": ("tools", {"lecturelib.tooling.notebook_runner"}),
+    "nbformat": ("tools", {"lecturelib.tooling.notebook_runner"}),
+    "jupyter_client": ("tools", {"lecturelib.tooling.notebook_runner"}),
+    "traitlets": ("tools", {"lecturelib.tooling.notebook_runner"}),
+    "psutil": ("tools", {"lecturelib.tooling.notebook_runner"}),
+}
+
+
+def _project():
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
-    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
-    declared = {
-        re.split(r"[<>=!~\[; ]", d)[0].lower().replace("_", "-")
-        for d in project["dependencies"]
+    return tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+
+
+def _names(requirements) -> set[str]:
+    return {
+        re.split(r"[<>=!~\[; ]", d)[0].lower().replace("_", "-") for d in requirements
     }
-    dists = importlib.metadata.packages_distributions()
+
+
+def _third_party(tree: ast.Module) -> set[str]:
     imported = set()
-    for tree in _modules().values():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                imported |= {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                imported.add(node.module.split(".")[0])
-    third_party = imported - set(sys.stdlib_module_names) - {"lecturelib"}
-    assert {"torch", "otter", "sklearn"} <= third_party
-    missing = {
-        m: dists.get(m)
-        for m in third_party
-        if not {d.lower().replace("_", "-") for d in dists.get(m, [m])} & declared
-    }
-    assert not missing, f"imported but not in [project] dependencies: {missing}"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    return imported - set(sys.stdlib_module_names) - {"lecturelib"}
+
+
+def _distributions(module: str) -> set[str]:
+    dists = importlib.metadata.packages_distributions()
+    return {d.lower().replace("_", "-") for d in dists.get(module, [module])}
+
+
+def test_every_imported_library_is_a_declared_dependency():
+    project = _project()
+    core = _names(project["dependencies"])
+    extras = {k: _names(v) for k, v in project["optional-dependencies"].items()}
+    importers: dict[str, set[str]] = {}
+    for name, tree in _modules().items():
+        for module in _third_party(tree):
+            importers.setdefault(module, set()).add(name)
+    assert {"torch", "otter", "sklearn", "nbclient"} <= set(importers)
+    wrong = {}
+    for module, users in sorted(importers.items()):
+        extra, allowed = EXTRA_IMPORTS.get(module, (None, None))
+        declared = core if extra is None else extras[extra]
+        if not _distributions(module) & declared:
+            wrong[module] = f"not declared in {extra or 'the core dependencies'}"
+        elif allowed is not None and not users <= allowed:
+            wrong[module] = f"[{extra}] only, but imported by {sorted(users - allowed)}"
+        elif extra is not None and _distributions(module) & core:
+            wrong[module] = f"in the core, although EXTRA_IMPORTS says [{extra}]"
+    assert not wrong, wrong
+
+
+def test_notebooks_need_only_the_core():
+    """A notebook imports core dependencies, lecturelib modules that need only those."""
+    core = _names(_project()["dependencies"])
+    for path in sorted((PACKAGE.parent / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        source = "\n".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "code"
+        )
+        lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith("%")]
+        tree = ast.parse("\n".join(lines))
+        for module in _third_party(tree):
+            assert _distributions(module) & core, f"{path.name} imports {module}"
+        extra = _extras_needed(tree)
+        assert not extra, f"{path.name} needs {extra}, from an extra"
+
+
+def _extras_needed(tree: ast.Module) -> set[str]:
+    """The EXTRA_IMPORTS modules that code importing what ``tree`` imports loads."""
+    graph, _ = _graph()
+    todo = [
+        t
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for t in _imported(node, "notebook", False)
+        if t in graph
+    ]
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += [t for t in graph[name] | _parents(name) if t in graph]
+    trees = _modules()
+    return {m for name in seen for m in _third_party(trees[name]) & set(EXTRA_IMPORTS)}
+
+
+def test_extras_needed_follows_the_imports():
+    runner = ast.parse("from lecturelib.tooling import precompute\n")
+    assert _extras_needed(runner) >= {"nbclient", "psutil"}
+    assert (
+        _extras_needed(ast.parse("from lecturelib.tooling import exercises\n")) == set()
+    )
+
+
+def _parents(module: str) -> set[str]:
+    parts = module.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
 
 
 # ------------------------------------------------------------------ the layer rules
@@ -207,6 +296,7 @@ def test_module_imports_follow_the_layers(module):
         t
         for t in _lecturelib_imports(tree, module)
         if not any(t == a or t.startswith(a + ".") for a in allowed)
+        and t != "lecturelib"  # the root package: only __version__ and REPOSITORY
     )
     assert not bad, f"{module} may import only {allowed}; it imports {bad}"
     private = sorted(
