@@ -1,7 +1,8 @@
 # The workbook's two commands: `make lab` and `make test` (see README.md).
 # Both create .venv and install the package with its extras on first use.
-# Proof for users: `make test-browser` (JupyterLab in headless Chromium), `make html`
-# (executed notebooks as static pages in build/html), `make bench` (one report of ratios).
+# Proof for users: `make test-browser` (JupyterLab in headless Chromium), `make site`
+# (executed notebooks as a course site in build/site), `make slides` (reveal.js decks),
+# `make bench` (one report of ratios).
 # Before class: `make precompute` runs the notebooks and sweeps their sliders into the
 # result cache (build/cache), so the sliders answer at once during the lecture.
 
@@ -16,7 +17,7 @@ SHARED_CIFAR := $(abspath $(wildcard ../shared/datasets/cifar10-jpeg))
 export LECTURELIB_CIFAR10 ?= $(SHARED_CIFAR)
 export MPLBACKEND ?= Agg
 
-.PHONY: setup lab lint test test-unit test-notebooks test-models test-browser html bench precompute clean
+.PHONY: setup lab lint test test-unit test-notebooks test-models test-browser html site slides bench precompute clean
 .PHONY: test-hosted lock
 
 $(STAMP): pyproject.toml
@@ -73,9 +74,17 @@ test-browser: setup
 	CHROMIUM=$(CHROMIUM) BROWSER_CELL_TIMEOUT=$(CELL_TIMEOUT) LECTURELIB_OFFLINE=$${LECTURELIB_OFFLINE:-1} LECTURELIB_CACHE=$(TEST_CACHE) \
 	  $(BIN)/python -m pytest browser -v
 
-# Executes every notebook and writes build/html/index.html + one page per notebook.
-html: setup
-	$(BIN)/python tools/build_html.py --timeout $(CELL_TIMEOUT)
+# Executes every notebook once into build/executed/, then builds the course site offline:
+# build/site/index.html (contents, search, Colab/Binder buttons), one page per notebook.
+site: setup
+	$(BIN)/python tools/build_site.py --timeout $(CELL_TIMEOUT)
+
+html: site
+
+# A reveal.js deck per notebook (cells' slide metadata: tools/slides.py) in build/slides/,
+# from build/executed/ (notebooks missing there or changed since are executed first).
+slides: setup
+	$(BIN)/python tools/build_slides.py --timeout $(CELL_TIMEOUT)
 
 # Every benchmarks/bench_*.py plus each notebook's run time -> benchmarks/results/REPORT.md.
 # `make bench QUICK=1`: the short versions, into benchmarks/results/REPORT-quick.md.

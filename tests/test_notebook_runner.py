@@ -49,6 +49,8 @@ def test_cells_within_the_timeout_pass(tmp_path):
     nb, _, error = execute_notebook(path, timeout=30)
     assert error is None
     assert [c.execution_count for c in nb.cells[1:]] == [1, 2]
+    nbformat.validate(nb)  # the runner's own stamps too: nbconvert validates
+    assert nb.cells[1].metadata.execution["lecturelib.done"].endswith("+00:00")
 
 
 def test_the_kernels_own_logs_stay_out_of_the_runners_terminal(tmp_path, capfd):

@@ -1,12 +1,14 @@
 """Find the workbook's notebooks and execute one top to bottom, as JupyterLab would.
 
-Shared by ``make precompute`` (:mod:`lecturelib.tooling.precompute`), ``make html``
-(``tools/build_html.py``), ``make bench`` (``benchmarks/run_all.py``) and the browser
-test, so that they all pick the same notebooks in the same order.
+Shared by ``make precompute`` (:mod:`lecturelib.tooling.precompute`), ``make site``
+and ``make slides`` (``tools/build_site.py``, ``tools/build_slides.py``), ``make bench``
+(``benchmarks/run_all.py``) and the browser test, so that they all pick the same
+notebooks in the same order.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import os
@@ -218,6 +220,11 @@ def _note_late(channel: str, msg: dict) -> None:
 
 
 @functools.cache
+def _stamp() -> str:
+    """Now, as nbclient writes its stamps (ISO 8601 strings: the nbformat schema)."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
 def _kernel_client_class():
     """``AsyncKernelClient`` whose shell and IOPub waits poll in ``POLL_SLICE`` slices."""
 
@@ -285,11 +292,11 @@ def _client_class():
         async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
             self._cell_cpu = self._kernel_cpu()
             self._seen: list[str] = []
-            sent = time.time()
+            sent = _stamp()
             cell = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
             if "execution" in cell.get("metadata", {}):  # beside nbclient's stamps
                 cell.metadata.execution["lecturelib.sent"] = sent
-                cell.metadata.execution["lecturelib.done"] = time.time()
+                cell.metadata.execution["lecturelib.done"] = _stamp()
             return cell
 
         def process_message(self, msg, cell, cell_index):
