@@ -6,7 +6,8 @@ grey 5×5 images, its second layer (32→64) as a grid with one row per filter a
 column per input channel, and the first layer of an ImageNet network (AlexNet, 3→64
 11×11) both per channel and as RGB images (Krizhevsky et al., 2012; Zeiler & Fergus,
 2014). Here :func:`compute_filters` returns the weights, :func:`tile_filters` returns
-the mosaic as a tensor, and the ``plot_*`` functions draw it.
+the mosaic as a tensor, and the ``plot_*`` functions of
+:mod:`lecturelib.sections.s02_filters.plots` draw it.
 """
 
 from __future__ import annotations
