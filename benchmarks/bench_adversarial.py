@@ -34,7 +34,8 @@ os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
 from lecturelib.core.data import load_mnist, load_photo
 from lecturelib.core.device import make_generator
-from lecturelib.core.models import load_imagenet_model, load_lenet
+from lecturelib.core.imagenet import load_imagenet_model
+from lecturelib.core.models import load_lenet
 from lecturelib.sections.s08_maximize_response.compute import (
     MultiScaleEdgeEnergy,
     maximize_response,

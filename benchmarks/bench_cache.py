@@ -30,7 +30,8 @@ import torch
 
 from lecturelib.core.data import imagenet_classes, load_mnist, load_photo
 from lecturelib.core.device import make_generator
-from lecturelib.core.models import load_imagenet_model, load_lenet
+from lecturelib.core.imagenet import load_imagenet_model
+from lecturelib.core.models import load_lenet
 from lecturelib.sections.s04_embeddings.compute import (
     compute_layer_embedding,
     layer_features,

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
 from lecturelib.core.data import load_photo
-from lecturelib.core.models import ImagePreprocess, load_imagenet_model
+from lecturelib.core.imagenet import ImagePreprocess, load_imagenet_model
 from lecturelib.sections.s05_occlusion._incremental import IncrementalOcclusion
 from lecturelib.sections.s05_occlusion.compute import (
     mask_positions,

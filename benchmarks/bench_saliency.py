@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
 from lecturelib.core.data import load_photo
-from lecturelib.core.models import load_imagenet_model
+from lecturelib.core.imagenet import load_imagenet_model
 from lecturelib.sections.s06_saliency.compute import saliency, smoothgrad
 from lecturelib.sections.s07_guided_backprop.compute import backprop_view
 

@@ -29,14 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
 
 from lecturelib.core.data import load_mnist, load_photo
-from lecturelib.core.models import load_imagenet_model, load_lenet
-from lecturelib.explain.sanity import (
+from lecturelib.core.imagenet import load_imagenet_model
+from lecturelib.core.models import load_lenet
+from lecturelib.explain.faithfulness import (
     METHODS,
-    compute_cascades,
     deletion_curve,
     importance_map,
     insertion_curve,
 )
+from lecturelib.explain.sanity import compute_cascades
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sanity.md"
 

@@ -7,7 +7,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from lecturelib.core.hooks import compute_activations, hook_count
-from lecturelib.core.models import ImagePreprocess, LeNet
+from lecturelib.core.imagenet import ImagePreprocess
+from lecturelib.core.models import LeNet
 from lecturelib.sections.s03_activations import compute as A
 from lecturelib.sections.s03_activations import plots as AP
 from lecturelib.sections.s03_activations.widget import activations_widget

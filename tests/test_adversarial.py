@@ -12,11 +12,11 @@ from lecturelib.sections.s09_adversarial.compute import (
     confidences,
     first_change,
     label_table,
-    plot_attack,
     relative_perturbation,
     sphere_test,
 )
 from lecturelib.sections.s09_adversarial.fooling import fooling_search
+from lecturelib.sections.s09_adversarial.plots import plot_attack
 
 
 @pytest.fixture(scope="module")

@@ -142,7 +142,7 @@ def test_pil_images_numpy_and_generators_are_keyed_by_content():
 
 
 def test_library_objects_are_keyed_by_their_attributes():
-    from lecturelib.core.models import ImagePreprocess
+    from lecturelib.core.imagenet import ImagePreprocess
 
     a = ImagePreprocess((0.5,) * 3, (0.25,) * 3)
     assert cache_key(a) == cache_key(ImagePreprocess((0.5,) * 3, (0.25,) * 3))

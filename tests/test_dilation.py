@@ -290,14 +290,14 @@ def test_shipped_all_conv_checkpoint_accuracy():
     assert accuracy(model, images, labels) >= 0.94
 
 
-def test_train_all_conv_is_seeded():
-    from lecturelib.core.checkpoints import train_all_conv
+def test_fit_all_conv_is_seeded():
+    from lecturelib.core.checkpoints import fit_all_conv
     from lecturelib.core.data import load_mnist
 
     images, labels = load_mnist("test")
     pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:256]
     runs = [
-        train_all_conv(images[pick], labels[pick], epochs=2, seed=s, progress=False)
+        fit_all_conv(images[pick], labels[pick], epochs=2, seed=s, progress=False)
         for s in (3, 3, 4)
     ]
     assert not runs[0].training

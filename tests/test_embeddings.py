@@ -43,6 +43,22 @@ def test_layer_features_match_manual_forward_and_batching():
     assert torch.allclose(g["relu1"], f["relu1"], atol=1e-6)
 
 
+def test_layer_features_work_on_the_images_device():
+    """The batches stay where the images are: the caller moves the model and inputs.
+
+    The model's only parameter is on the "meta" device (never used by its layers):
+    moving the batches to the parameters' device would give meta outputs, which
+    cannot be copied to the CPU.
+    """
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.ReLU())
+    model.register_parameter(
+        "unused", torch.nn.Parameter(torch.empty(1, device="meta"))
+    )
+    x = torch.randn(5, 2, 3, 3, generator=torch.Generator().manual_seed(0))
+    f = E.layer_features(model, x, ["input", "1"], batch_size=2)
+    assert torch.equal(f["1"], x.flatten(1).relu()) and f["1"].device.type == "cpu"
+
+
 def test_knn_accuracy_known_answers():
     x, y = _blobs()
     assert E.knn_accuracy(x, y, k=10) == 1.0

@@ -8,6 +8,7 @@ from torch import nn
 from lecturelib.core.models import LeNet
 from lecturelib.core.plot import tile_filters
 from lecturelib.sections.s02_filters import compute as F
+from lecturelib.sections.s02_filters import plots as FP
 from lecturelib.sections.s02_filters.widget import filters_widget
 
 
@@ -96,9 +97,9 @@ def test_bad_input_messages():
 def test_plots_and_widget():
     model = LeNet()
     assert isinstance(
-        F.plot_filters(model, "conv2", filters=range(4), channels=range(4)), Figure
+        FP.plot_filters(model, "conv2", filters=range(4), channels=range(4)), Figure
     )
-    assert isinstance(F.plot_random_vs_learned(LeNet(), model, 0), Figure)
+    assert isinstance(FP.plot_random_vs_learned(LeNet(), model, 0), Figure)
     w = filters_widget(model)
     dropdown, slider = w.controls["layer"], w.controls["filter"]
     before = w.readout.value

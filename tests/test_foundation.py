@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from lecturelib.core import data, device, models, validate
+from lecturelib.core import data, device, imagenet, models, validate
 from lecturelib.core.train import accuracy
 
 
@@ -74,7 +74,7 @@ def test_resnet_nopool_depth():
 
 
 def test_efficientnet_names_coffee_espresso():
-    model, preprocess, classes = models.load_imagenet_model("efficientnet_lite0")
+    model, preprocess, classes = imagenet.load_imagenet_model("efficientnet_lite0")
     assert len(classes) == 1000 and not model.training
     x = preprocess(data.load_photo("coffee"))
     assert x.shape == (3, 224, 224)
@@ -93,7 +93,7 @@ def test_torchvision_model_offline_falls_back_with_message(
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
     data.is_online.cache_clear()
     data._ANNOUNCED.clear()
-    model, _, _ = models.load_imagenet_model("vgg19")
+    model, _, _ = imagenet.load_imagenet_model("vgg19")
     out = capsys.readouterr().out
     # one message: the model, the cache folder, the command that fills it
     assert "vgg19" in out and "using EfficientNet-Lite0" in out
@@ -118,7 +118,7 @@ def test_bad_names_are_clear():
     with pytest.raises(ValueError, match="chelsea"):
         data.load_photo("chelsey")
     with pytest.raises(ValueError, match="alexnet"):
-        models.load_imagenet_model("alexnett")
+        imagenet.load_imagenet_model("alexnett")
     with pytest.raises(TypeError, match="name_or_path"):
         data.load_photo(42)
 

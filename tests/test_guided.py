@@ -181,7 +181,7 @@ def test_efficientnet_guided_differs_from_gradient_where_captums_does_not():
 
     from captum.attr import GuidedBackprop
 
-    from lecturelib.core.models import load_imagenet_model
+    from lecturelib.core.imagenet import load_imagenet_model
 
     model = load_imagenet_model("efficientnet_lite0")[0]
     x = torch.randn(1, 3, 64, 64)

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from lecturelib.core.models import MLP2D
 from lecturelib.sections.s01_hidden_units import compute as hu
+from lecturelib.sections.s01_hidden_units import plots as hup
 from lecturelib.sections.s01_hidden_units.widget import hidden_units_widget
 
 BOX = (-1.0, 1.0, -1.0, 1.0)
@@ -164,7 +165,7 @@ def test_plot_draws_one_line_per_visible_unit_with_fixed_colours(run):
     x, y, snaps = run
     colours = []
     for k in (1, 4999):
-        fig = hu.plot_hidden_units(snaps, x, y, iteration=k, resolution=20, box=BOX)
+        fig = hup.plot_hidden_units(snaps, x, y, iteration=k, resolution=20, box=BOX)
         assert isinstance(fig, Figure)
         ax = fig.axes[0]
         i = snaps.index(k)
@@ -188,7 +189,7 @@ def test_plot_draws_one_line_per_visible_unit_with_fixed_colours(run):
 
 def test_snapshot_grid_has_one_panel_per_iteration(run):
     x, y, snaps = run
-    fig = hu.plot_snapshot_grid(snaps, x, y, resolution=10)
+    fig = hup.plot_snapshot_grid(snaps, x, y, resolution=10)
     titles = [ax.get_title() for ax in fig.axes if ax.axison]
     assert [int(t.split()[1]) for t in titles] == list(hu.LECTURE_ITERATIONS)
     plt.close(fig)
@@ -217,13 +218,13 @@ def test_widget_slider_changes_readout_without_retraining(run, monkeypatch):
 def test_bad_input_names_the_argument(run):
     x, y, snaps = run
     with pytest.raises(ValueError, match="iteration"):
-        hu.plot_hidden_units(snaps, x, y, iteration=0)
+        hup.plot_hidden_units(snaps, x, y, iteration=0)
     with pytest.raises(ValueError, match="iteration"):
         hidden_units_widget(snaps, x, y, iteration=5001)
     with pytest.raises(ValueError, match=r"x must .*\(N, 2\)"):
-        hu.plot_hidden_units(snaps, torch.zeros(10, 3), y[:10])
+        hup.plot_hidden_units(snaps, torch.zeros(10, 3), y[:10])
     with pytest.raises(ValueError, match="y must"):
-        hu.plot_snapshot_grid(snaps, x, y[:-1])
+        hup.plot_snapshot_grid(snaps, x, y[:-1])
     model = hu.init_mlp()
     with pytest.raises(ValueError, match="snapshot_at"):
         hu.train_with_snapshots(model, x, y, iterations=10, snapshot_at=[0, 5])
@@ -243,4 +244,4 @@ def test_training_on_cuda_matches_the_cpu():
     gpu = hu.compute_snapshots("xor", seed=0, n=100, iterations=200, device="cuda")
     assert gpu[0].is_cuda and gpu[2].w1.device.type == "cpu"
     torch.testing.assert_close(gpu[2].w1, cpu[2].w1, atol=1e-4, rtol=1e-4)
-    plt.close(hu.plot_hidden_units(gpu[2], gpu[0], gpu[1], resolution=10))
+    plt.close(hup.plot_hidden_units(gpu[2], gpu[0], gpu[1], resolution=10))

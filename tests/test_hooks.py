@@ -6,6 +6,7 @@ from torch import nn
 
 from lecturelib.core.hooks import (
     backward_rule,
+    grad_input,
     hook_count,
     preserved_state,
     record_activations,
@@ -179,3 +180,16 @@ def test_preserved_state_restores_everything():
     assert net.training and net[0].training
     assert [p.requires_grad for p in net.parameters()] == [False, True, True]
     assert net[2].weight.grad is grad
+
+
+def test_grad_input_is_a_channels_last_leaf_copy_on_the_cpu():
+    images = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).view(2, 3, 4, 5)
+    source = images.clone().requires_grad_(True)
+    x = grad_input(source * 1.0)  # from a non-leaf: the copy is a new leaf
+    assert x.is_leaf and x.requires_grad and x.grad_fn is None
+    assert x.is_contiguous(memory_format=torch.channels_last)
+    assert not images.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(x, images)
+    with torch.no_grad():
+        x.mul_(0)  # a copy: the caller's tensor is untouched
+    assert images.sum() == 7140 and source.grad is None

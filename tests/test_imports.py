@@ -337,3 +337,43 @@ def test_the_layer_rule_catches_a_leak():
     allowed = _allowed(module)
     leaks = [t for t in _lecturelib_imports(tree, module) if not t.startswith(allowed)]
     assert leaks == ["lecturelib.tooling.cache"]
+
+
+def test_compute_side_draws_nothing():
+    """Figures live in a section's plots.py: its compute side (compute.py,
+    top_patches.py, ...) imports no matplotlib and defines no ``plot_*`` function."""
+    compute_side = [
+        m
+        for m in RULED
+        if m.startswith("lecturelib.sections.")
+        and m.split(".")[-1] in SECTION_COMPUTE - {"plots"}
+    ]
+    assert len(compute_side) >= 12, compute_side
+    bad = []
+    for module in compute_side:
+        tree = _modules()[module]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            bad += [
+                f"{module} imports {n}" for n in names if n.startswith("matplotlib")
+            ]
+        bad += [
+            f"{module} defines {n.name} (it belongs in plots.py)"
+            for n in tree.body
+            if isinstance(n, ast.FunctionDef) and n.name.startswith("plot_")
+        ]
+    assert not bad, "\n".join(bad)
+
+
+def test_every_section_has_plots():
+    with_plots = {
+        m.split(".")[2]
+        for m in RULED
+        if m.startswith("lecturelib.sections.") and m.endswith(".plots")
+    }
+    assert len(with_plots) == 10, sorted(with_plots)

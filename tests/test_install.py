@@ -25,9 +25,8 @@ SCRIPT = textwrap.dedent(
     from pathlib import Path
     import lecturelib
     from lecturelib.tooling.sections import SECTIONS_DIR
-    from lecturelib.core.models import (
-        load_all_conv, load_imagenet_model, load_lenet, load_resnet_nopool,
-    )
+    from lecturelib.core.imagenet import load_imagenet_model
+    from lecturelib.core.models import load_all_conv, load_lenet, load_resnet_nopool
     here = Path(lecturelib.__file__).resolve()
     assert Path(sys.prefix) in here.parents, here  # the wheel's copy, not the checkout
     print("lecturelib from", here.parent)

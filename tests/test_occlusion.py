@@ -9,6 +9,7 @@ from torchvision.models.resnet import BasicBlock, Bottleneck
 
 from lecturelib.sections.s05_occlusion.compute import (
     mask_positions,
+    most_sensitive_square,
     occlusion_sensitivity,
 )
 
@@ -257,10 +258,30 @@ def test_bad_input_names_the_argument(kwargs, target, match):
         occlusion_sensitivity(net, x, target, **{"size": 4, **kwargs}, progress=False)
 
 
+def test_most_sensitive_square_is_the_box_of_the_largest_drop():
+    heat = torch.zeros(4, 5)
+    heat[2, 3] = 1.0  # 12×12 mask at stride 4: rows 8..19, columns 12..23
+    assert most_sensitive_square(heat, 12, 4) == (8, 20, 12, 24)
+    assert most_sensitive_square(heat, 3, 1) == (2, 5, 3, 6)
+    # the box is the mask occlusion_sensitivity drew at that entry
+    net, x = small_cnn(), torch.randn(1, 3, 16, 16)
+    heat = occlusion_sensitivity(net, x, 0, size=6, stride=2, progress=False)[0]
+    top, bottom, left, right = most_sensitive_square(heat, 6, 2)
+    masked = x.clone()
+    masked[..., top:bottom, left:right] = 0.0
+    with torch.no_grad():
+        drop = net(x)[0, 0] - net(masked)[0, 0]
+    assert drop == pytest.approx(float(heat.max()), abs=1e-5)
+    with pytest.raises(ValueError, match="heat must be one"):
+        most_sensitive_square(heat[None], 6, 2)
+    with pytest.raises(ValueError, match="size"):
+        most_sensitive_square(heat, 0, 2)
+
+
 def test_plot_and_widget():
     from matplotlib.figure import Figure
 
-    from lecturelib.sections.s05_occlusion.compute import plot_occlusion
+    from lecturelib.sections.s05_occlusion.plots import plot_occlusion
     from lecturelib.sections.s05_occlusion.widget import occlusion_widget
 
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)

@@ -7,10 +7,10 @@ from torch import nn
 
 from lecturelib.sections.s06_saliency.compute import (
     compute_heatmap,
-    plot_saliency,
     saliency,
     smoothgrad,
 )
+from lecturelib.sections.s06_saliency.plots import plot_saliency
 from lecturelib.sections.s06_saliency.widget import saliency_widget
 
 

@@ -9,15 +9,17 @@ from torch import nn
 
 from lecturelib.core.hooks import hook_count
 from lecturelib.core.models import LeNet
-from lecturelib.explain.plots import plot_cascade, plot_curves, plot_similarity
-from lecturelib.explain.sanity import (
+from lecturelib.explain.faithfulness import (
     METHODS,
-    cascading_randomization,
-    compute_cascades,
     compute_faithfulness,
     deletion_curve,
     importance_map,
     insertion_curve,
+)
+from lecturelib.explain.plots import plot_cascade, plot_curves, plot_similarity
+from lecturelib.explain.sanity import (
+    cascading_randomization,
+    compute_cascades,
     map_similarity,
     randomization_order,
     randomize_layers,

@@ -7,9 +7,9 @@ from matplotlib.figure import Figure
 from lecturelib.core.hooks import compute_activations, hook_count
 from lecturelib.core.models import LeNet
 from lecturelib.sections.s07_guided_backprop.compute import backprop_view
+from lecturelib.sections.s07_guided_backprop.plots import plot_top_patches
 from lecturelib.sections.s07_guided_backprop.top_patches import (
     compute_top_patches,
-    plot_top_patches,
     receptive_field_boxes,
 )
 from lecturelib.sections.s07_guided_backprop.widget import top_patches_widget

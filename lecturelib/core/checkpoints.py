@@ -44,9 +44,9 @@ __all__ = [
     "SHIPPED_CHANNELS",
     "SHIPPED_DEPTH",
     "augment_crop_flip",
+    "fit_all_conv",
     "main",
     "save_checkpoint",
-    "train_all_conv",
     "train_allconv",
     "train_lenet",
     "train_resnet_nopool",
@@ -155,7 +155,7 @@ def train_resnet_nopool(
     )
 
 
-def train_all_conv(
+def fit_all_conv(
     images: torch.Tensor,
     labels: torch.Tensor,
     *,
@@ -165,7 +165,10 @@ def train_all_conv(
     seed: int = 0,
     progress: bool = True,
 ) -> AllConvNet:
-    """Train an :class:`AllConvNet` with Adam (cosine decay), on ``images.device``.
+    """Fit an :class:`AllConvNet` with Adam (cosine decay), on ``images.device``.
+
+    Saves nothing: :func:`train_allconv` is the recipe that fits one on MNIST and saves
+    ``allconv_mnist.pt``.
 
     Args:
         images: (N, 1, 28, 28) in [0, 1]; labels: (N,) class indices.
@@ -190,10 +193,10 @@ def train_all_conv(
 
 
 def train_allconv(device=None, *, epochs: int = 15) -> Path:
-    """Recipe of ``allconv_mnist.pt``: :func:`train_all_conv`, defaults, seed 0."""
+    """Recipe of ``allconv_mnist.pt``: :func:`fit_all_conv`, defaults, seed 0."""
     x, y = load_mnist("train")
     xt, yt = load_mnist("test")
-    model = train_all_conv(x.to(device or get_device()), y, epochs=epochs)
+    model = fit_all_conv(x.to(device or get_device()), y, epochs=epochs)
     acc = accuracy(model, xt, yt)
     print(f"AllConvNet held-out accuracy: {acc:.4f} on {len(yt)} digits")
     return save_checkpoint(

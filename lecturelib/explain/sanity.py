@@ -1,14 +1,12 @@
-"""Do the maps explain the model? Sanity checks and deletion/insertion (notebooks 05–07).
+"""Do the maps explain the model? Sanity checks (notebooks 06-07).
 
 * :func:`cascading_randomization` — Adebayo et al., *Sanity checks for saliency maps*
   (NeurIPS 2018): re-draw the weights layer by layer from the output down and compare
   each map with the trained model's (Spearman rank correlation of absolute values, SSIM).
   A map that explains the model must change as the model is destroyed.
-* :func:`deletion_curve`, :func:`insertion_curve` — Petsiuk et al., *RISE* (BMVC 2018):
-  remove (or add) pixels most important first and follow the class score; the area
-  under the curve is low for a faithful map on deletion, high on insertion.
 
-Figures are in :mod:`lecturelib.explain.plots`.
+The deletion and insertion curves (Petsiuk et al., 2018) are in
+:mod:`lecturelib.explain.faithfulness`; figures in :mod:`lecturelib.explain.plots`.
 """
 
 from __future__ import annotations
@@ -22,38 +20,19 @@ from skimage.metrics import structural_similarity
 from torch import Tensor, nn
 
 from lecturelib.core.hooks import preserved_state
-from lecturelib.core.validate import check_choice, check_images, check_int
-from lecturelib.explain.faithfulness import (
-    METHODS,
-    Curve,
-    compute_faithfulness,
-    deletion_curve,
-    importance_map,
-    insertion_curve,
-)
+from lecturelib.core.validate import check_choice, check_finite, check_images, check_int
+from lecturelib.explain.faithfulness import METHODS, importance_map
 
 __all__ = [
-    "METHODS",
     "Cascade",
-    "Curve",
     "cascading_randomization",
     "compute_cascades",
-    "compute_faithfulness",
-    "deletion_curve",
-    "importance_map",
-    "insertion_curve",
     "map_similarity",
     "randomization_order",
     "randomize_layers",
 ]
 
 _SEED_RANGE = 2**62
-
-
-def _check_finite(name: str, x: Tensor) -> Tensor:
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} must be finite; it holds NaN or inf values")
-    return x
 
 
 def randomization_order(model: nn.Module, images: Tensor) -> list[str]:
@@ -180,7 +159,7 @@ def map_similarity(reference: Tensor, maps: Tensor) -> tuple[Tensor, Tensor]:
 def _as_maps(m, name: str) -> Tensor:
     if not isinstance(m, Tensor) or m.dim() not in (3, 4):
         raise ValueError(f"{name} must be a (N, H, W) or (N, C, H, W) tensor")
-    return _check_finite(name, m.abs().sum(1) if m.dim() == 4 else m)
+    return check_finite(name, m.abs().sum(1) if m.dim() == 4 else m)
 
 
 @dataclasses.dataclass
@@ -237,8 +216,7 @@ def cascading_randomization(
     Returns:
         a :class:`Cascade`; ``model`` is left as it was (a copy is randomised).
     """
-    check_images(images)
-    _check_finite("images", images)
+    check_images(images)  # also refuses NaN and inf
     check_choice("method", method, METHODS)
     layers = list(layers) if layers is not None else randomization_order(model, images)
     if not layers:

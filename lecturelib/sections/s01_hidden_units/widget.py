@@ -1,4 +1,4 @@
-"""Notebook 01's widget: an iteration slider over the stored training snapshots."""
+"""Notebook 01, slides 2-6: the widget: an iteration slider over the stored training snapshots."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from lecturelib.sections.s01_hidden_units.compute import (
     LECTURE_ITERATIONS,
     Snapshots,
     describe_iteration,
-    plot_hidden_units,
 )
+from lecturelib.sections.s01_hidden_units.plots import plot_hidden_units
 from lecturelib.tooling.panel import Panel, menu, slider
 
 

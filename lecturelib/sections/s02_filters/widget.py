@@ -1,4 +1,4 @@
-"""Notebook 02's widget: a layer menu and a filter slider over a model's convolutions."""
+"""Notebook 02, slides 7-12: the widget: a layer menu and a filter slider over a model's convolutions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from torch import nn
 from lecturelib.sections.s02_filters.compute import (
     conv_layers,
     describe_filter,
-    plot_filter_choice,
     resolve_conv,
 )
+from lecturelib.sections.s02_filters.plots import plot_filter_choice
 from lecturelib.tooling.panel import Panel, menu, slider
 
 

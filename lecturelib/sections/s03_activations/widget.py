@@ -1,4 +1,4 @@
-"""Notebook 03's widget: an ImageNet model's activations on a photo, unit by unit."""
+"""Notebook 03, slides 13-23: the widget: an ImageNet model's activations on a photo, unit by unit."""
 
 from __future__ import annotations
 

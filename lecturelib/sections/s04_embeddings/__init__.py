@@ -1,4 +1,4 @@
 """Notebook 04, slides 24-33: layers as embeddings (t-SNE).
 
-compute.py holds the computations, plots.py (or ``plot_*`` in compute.py) the
-figures, widget.py the sliders, exercises/ the checks."""
+compute.py holds the computations, plots.py the figures, widget.py the sliders,
+exercises/ the checks."""

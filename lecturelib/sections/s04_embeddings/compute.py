@@ -54,7 +54,8 @@ def layer_features(
     """Each layer's output, flattened to one vector per image.
 
     Args:
-        images: (N, C, H, W) on any device; batches are moved to the model's device.
+        images: (N, C, H, W) on the model's device (the batches stay there; each
+            batch's outputs are moved to the CPU).
         layers: layer names (``lecturelib.core.hooks.layer_names(model)``), and/or
             ``"input"`` for the flattened images.
     Returns:
@@ -62,11 +63,8 @@ def layer_features(
     """
     names = [layers] if isinstance(layers, str) else list(layers)
     hooked = [n for n in names if n != INPUT]
-    device = next(model.parameters()).device
     parts: dict[str, list[Tensor]] = {n: [] for n in names}
-    batches = recorded_batches(
-        model, images, hooked, batch_size=batch_size, device=device
-    )
+    batches = recorded_batches(model, images, hooked, batch_size=batch_size)
     for x, acts in batches:
         for name in names:
             out = x if name == INPUT else acts[name]

@@ -1,4 +1,4 @@
-"""Notebook 04's widget: layer and perplexity sliders over an embedding cache."""
+"""Notebook 04, slides 24-33: the widget: layer and perplexity sliders over an embedding cache."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
 """Notebook 05, slides 34-37: occlusion sensitivity.
 
-compute.py holds the computations, plots.py (or ``plot_*`` in compute.py) the
-figures, widget.py the sliders, exercises/ the checks."""
+compute.py holds the computations, plots.py the figures, widget.py the sliders,
+exercises/ the checks."""

@@ -19,19 +19,10 @@ from __future__ import annotations
 import warnings
 
 import torch
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from lecturelib.core.hooks import preserved_state
-from lecturelib.core.plot import (
-    UNSIGNED_CMAP,
-    as_shown,
-    new_figure,
-    show_image,
-    to_numpy,
-)
 from lecturelib.core.validate import (
     check_choice,
     check_float,
@@ -51,7 +42,6 @@ __all__ = [
     "mask_positions",
     "most_sensitive_square",
     "occlusion_sensitivity",
-    "plot_occlusion",
 ]
 
 METHODS = ("auto", "full", "incremental")
@@ -193,70 +183,24 @@ def _incremental_engine(model, method):
         return None
 
 
-def most_sensitive_square(heat: Tensor, size: int, stride: int) -> tuple[int, int]:
-    """Top-left ``(y, x)`` in the image of the square with the largest drop in ``heat`` (H', W')."""
-    i, j = divmod(int(heat.argmax()), heat.shape[-1])
-    return i * stride, j * stride
-
-
-def _map_extent(heat, size: int, stride: int):
-    """imshow extent placing entry (i, j) at the centre of its square."""
-    hp, wp = heat.shape[-2:]
-    c0, half = (size - 1) / 2, stride / 2
-    return (
-        c0 - half,
-        c0 + (wp - 1) * stride + half,
-        c0 + (hp - 1) * stride + half,
-        c0 - half,
-    )
-
-
-def plot_occlusion(
-    image: Tensor,
-    maps: dict[str, Tensor],
-    *,
-    size: int,
-    stride: int,
-    fill: float = 0.0,
-    to_display=None,
-    title: str | None = None,
-) -> Figure:
-    """The lecture's figure for one image: original, a mask, one sensitivity map per model.
+def most_sensitive_square(
+    heat: Tensor, size: int, stride: int
+) -> tuple[int, int, int, int]:
+    """The pixel box of the square whose occlusion lowers the score most.
 
     Args:
-        image: (C, H, W) model input, shown through ``to_display``
-            (:func:`lecturelib.core.plot.as_shown`).
-        maps: model name → (H', W') sensitivity map (from :func:`occlusion_sensitivity`).
-        size, stride, fill: the mask's side, step and value, as the maps were made.
+        heat: one (H', W') map of :func:`occlusion_sensitivity`, made with this
+            ``size`` and ``stride``: entry (i, j) is the square whose top-left corner
+            is (i·stride, j·stride).
     Returns:
-        A figure: the image, the image with the mask on the first map's most sensitive
-        square, then each map drawn over the faded image (bright = large drop).
+        ``(top, bottom, left, right)``, ends excluded: ``image[..., top:bottom,
+        left:right]`` is the ``size × size`` square of the map's largest entry.
     """
-    fig, axes = new_figure(1, 2 + len(maps), size=2.4)
-    image01 = as_shown(image, to_display)
-    show_image(axes[0, 0], image01, normalize=False, title=title or "original")
-    first = next(iter(maps.values()))
-    y, x = most_sensitive_square(first, size, stride)
-    masked = image.detach().cpu().clone()
-    masked[:, y : y + size, x : x + size] = fill
-    masked = as_shown(masked, to_display)
-    show_image(
-        axes[0, 1], masked, normalize=False, title=f"{size}×{size} mask at ({y}, {x})"
-    )
-    axes[0, 1].add_patch(
-        Rectangle((x - 0.5, y - 0.5), size, size, fill=False, color="yellow")
-    )
-    for ax, (name, heat) in zip(axes[0, 2:], maps.items()):
-        ax.imshow(to_numpy(image01.permute(1, 2, 0)) * 0.35)
-        ax.imshow(
-            to_numpy(heat),
-            cmap=UNSIGNED_CMAP,
-            alpha=0.7,
-            interpolation="bilinear",
-            extent=_map_extent(heat, size, stride),
-        )
-        ax.set_xlim(-0.5, image01.shape[-1] - 0.5)
-        ax.set_ylim(image01.shape[-2] - 0.5, -0.5)
-        ax.set_axis_off()
-        ax.set_title(f"{name}: max drop {float(heat.max()):.2f}")
-    return fig
+    if not isinstance(heat, Tensor) or heat.dim() != 2:
+        shape = tuple(heat.shape) if isinstance(heat, Tensor) else type(heat).__name__
+        raise ValueError(f"heat must be one (H', W') sensitivity map; got {shape}")
+    size = check_int("size", size, low=1)
+    stride = check_int("stride", stride, low=1)
+    i, j = divmod(int(heat.argmax()), heat.shape[-1])
+    top, left = i * stride, j * stride
+    return top, top + size, left, left + size

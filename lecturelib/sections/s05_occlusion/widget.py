@@ -1,4 +1,4 @@
-"""Notebook 05's widget: mask-size and stride sliders over occlusion sensitivity."""
+"""Notebook 05, slides 34-37: the widget: mask-size and stride sliders over occlusion sensitivity."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from lecturelib.sections.s05_occlusion.compute import (
     map_shape,
     most_sensitive_square,
     occlusion_sensitivity,
-    plot_occlusion,
 )
+from lecturelib.sections.s05_occlusion.plots import plot_occlusion
 from lecturelib.tooling.cache import cached
 from lecturelib.tooling.panel import Panel, forward_seconds, slider
 
@@ -58,10 +58,10 @@ def occlusion_widget(
             occlusion_sensitivity, model, image, target, size=size, stride=stride,
             method=method, progress=progress, cache_ignore=("batch_size",),
         )[0]  # fmt: skip
-        y, x = most_sensitive_square(heat, size, stride)
+        top, _, left, _ = most_sensitive_square(heat, size, stride)
         text = html.escape(
             f"mask {size}×{size}, stride {stride}: {heat.shape[0]}×{heat.shape[1]} "
-            f"map; largest drop {float(heat.max()):.2f} with the mask at ({y}, {x})"
+            f"map; largest drop {float(heat.max()):.2f} with the mask at ({top}, {left})"
         )
         fig = plot_occlusion(image[0], {name: heat}, size=size, stride=stride,
                              to_display=to_display)  # fmt: skip

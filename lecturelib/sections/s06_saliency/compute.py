@@ -17,12 +17,10 @@ rounding. The noisy copies go through the model in batches, which pays on a GPU.
 from __future__ import annotations
 
 import torch
-from matplotlib.figure import Figure
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from lecturelib.core.hooks import preserved_state
-from lecturelib.core.plot import as_shown, new_figure, show_image, show_map
+from lecturelib.core.hooks import grad_input, preserved_state
 from lecturelib.core.validate import (
     check_float,
     check_images,
@@ -33,7 +31,6 @@ from lecturelib.core.validate import (
 __all__ = [
     "compute_heatmap",
     "compute_smoothness",
-    "plot_saliency",
     "saliency",
     "smoothgrad",
 ]
@@ -59,15 +56,9 @@ def saliency(model: nn.Module, images: Tensor, target=None) -> Tensor:
     """
     check_images(images)
     with preserved_state(model):
-        x = _input(images)
+        x = grad_input(images)
         (grad,) = torch.autograd.grad(_scores(model, x, target), x)
     return grad.contiguous()
-
-
-def _input(x: Tensor) -> Tensor:
-    """Detached copy of ``x`` that requires grad, channels-last on a CPU (faster convs)."""
-    fmt = torch.channels_last if x.device.type == "cpu" else torch.contiguous_format
-    return x.detach().clone(memory_format=fmt).requires_grad_(True)
 
 
 def _noise(shape, generator: torch.Generator | None, device) -> Tensor:
@@ -123,7 +114,7 @@ def smoothgrad(
             chunks, desc="SmoothGrad", disable=not progress or len(chunks) < 2
         ):
             eps = torch.stack([_noise(x0.shape[1:], generator, x0.device) for _ in idx])
-            x = _input(x0[idx] + scale[idx].view(-1, 1, 1, 1) * eps)
+            x = grad_input(x0[idx] + scale[idx].view(-1, 1, 1, 1) * eps)
             (grad,) = torch.autograd.grad(_scores(model, x, target[idx]), x)
             total.index_add_(0, idx, grad)
     return total / n
@@ -155,35 +146,6 @@ def compute_heatmap(
     top = torch.quantile(m.abs().flatten(1).float(), clip, dim=1).clamp_min(1e-12)
     low = -1.0 if reduce == "sum" else 0.0
     return (m / top.view(-1, 1, 1)).clamp(low, 1.0).detach()
-
-
-def plot_saliency(
-    images: Tensor,
-    maps: dict[str, Tensor],
-    *,
-    to_display=None,
-    titles: list[str] | None = None,
-    reduce: str = "abs_sum",
-    size: float = 2.2,
-) -> Figure:
-    """The lecture's figure: one row per image, original then one column per map.
-
-    Args:
-        images: (N, C, H, W) model inputs, shown through ``to_display``
-            (:func:`lecturelib.core.plot.as_shown`).
-        maps: column title → (N, C, H, W) attribution (e.g. gradient, SmoothGrad).
-        titles: one row label per image (e.g. the predicted class).
-    """
-    images01 = as_shown(images, to_display)
-    n_rows, n_cols = images01.shape[0], 1 + len(maps)
-    fig, axes = new_figure(n_rows, n_cols, size=size)
-    heat = {name: compute_heatmap(m, reduce=reduce) for name, m in maps.items()}
-    for i in range(n_rows):
-        label = titles[i] if titles else "original"
-        show_image(axes[i, 0], images01[i], title=label, normalize=False)
-        for j, (name, h) in enumerate(heat.items(), start=1):
-            show_map(axes[i, j], h[i], signed=reduce == "sum", title=name)
-    return fig
 
 
 def compute_smoothness(attribution: Tensor, *, scale: int = 8) -> Tensor:

@@ -1,11 +1,12 @@
-"""Notebook 06's widget: image, σ and n controls over the gradient and SmoothGrad."""
+"""Notebook 06, slides 38-45: the widget: image, σ and n controls over the gradient and SmoothGrad."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
 
-from lecturelib.sections.s06_saliency.compute import plot_saliency, saliency, smoothgrad
+from lecturelib.sections.s06_saliency.compute import saliency, smoothgrad
+from lecturelib.sections.s06_saliency.plots import plot_saliency
 from lecturelib.tooling.cache import cached
 from lecturelib.tooling.panel import EVERY, Panel, forward_seconds, menu, slider
 

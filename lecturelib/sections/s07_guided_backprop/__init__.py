@@ -1,4 +1,4 @@
 """Notebook 07, slides 46-58: deconvolution, guided back-propagation, top-9 patches.
 
-compute.py holds the computations, plots.py (or ``plot_*`` in compute.py) the
-figures, widget.py the sliders, exercises/ the checks."""
+compute.py holds the computations, plots.py the figures, widget.py the sliders,
+exercises/ the checks."""

@@ -17,18 +17,17 @@ from __future__ import annotations
 import copy
 
 import torch
-from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from lecturelib.core.hooks import (
     RULES,
     backward_rule,
+    grad_input,
     preserved_state,
     record_activations,
     relu_bounds,
     resolve_layer,
 )
-from lecturelib.core.plot import as_shown, new_figure, show_image, show_map
 from lecturelib.core.validate import (
     check_choice,
     check_images,
@@ -42,8 +41,6 @@ __all__ = [
     "backprop_view",
     "check_channel",
     "compute_backprop_views",
-    "plot_backprop_views",
-    "show_attribution",
     "to_rgb",
     "unit_text",
     "without_relus",
@@ -84,12 +81,7 @@ def backprop_selected(
     check_choice("rule", rule, RULES)
     name = resolve_layer(model, layer)[0] if layer is not None else None
     with preserved_state(model), backward_rule(model, rule):
-        fmt = (
-            torch.channels_last
-            if images.device.type == "cpu"
-            else torch.contiguous_format
-        )
-        x = images.detach().clone(memory_format=fmt).requires_grad_(True)  # CPU: faster
+        x = grad_input(images)  # channels-last on a CPU: faster
         if name is None:
             acts = model(x)
         else:
@@ -180,37 +172,6 @@ def to_rgb(attribution: Tensor, *, spread: float = 0.15) -> Tensor:
     std = a.flatten(1).std(1).clamp_min(1e-12).view(-1, 1, 1, 1)
     mean = a.flatten(1).mean(1).view(-1, 1, 1, 1)
     return (0.5 + spread * (a - mean) / std).clamp(0, 1)
-
-
-def show_attribution(ax, attr: Tensor, title: str | None = None):
-    """Draw a (3, H, W) map as an RGB image, another (C, H, W) summed, signed."""
-    if attr.shape[0] == 3:
-        show_image(ax, to_rgb(attr[None])[0], title=title, normalize=False)
-    else:
-        show_map(ax, attr.sum(0), signed=True, title=title)
-
-
-def plot_backprop_views(
-    images: Tensor, maps: dict[str, Tensor], *, to_display=None, titles=None,
-    size: float = 2.2,
-) -> Figure:  # fmt: skip
-    """One row per image: the original, then one column per map (e.g. per rule).
-
-    ``images``: (N, C, H, W) model inputs, shown through ``to_display``
-    (:func:`lecturelib.core.plot.as_shown`).
-    """
-    images01 = as_shown(images, to_display)
-    fig, axes = new_figure(images01.shape[0], 1 + len(maps), size=size)
-    for i in range(images01.shape[0]):
-        show_image(
-            axes[i, 0],
-            images01[i],
-            title=titles[i] if titles else "original",
-            normalize=False,
-        )
-        for j, (name, m) in enumerate(maps.items(), start=1):
-            show_attribution(axes[i, j], m[i], name)
-    return fig
 
 
 def unit_text(acts_shape, unit: int, classes=None) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from lecturelib.core.hooks import (
@@ -27,18 +26,15 @@ from lecturelib.core.hooks import (
     record_activations,
     resolve_layer,
 )
-from lecturelib.core.plot import as_shown, new_figure, show_image
 from lecturelib.core.validate import check_images, check_int
 from lecturelib.sections.s07_guided_backprop.compute import (
     backprop_selected,
     check_channel,
-    show_attribution,
 )
 
 __all__ = [
     "TopPatches",
     "compute_top_patches",
-    "plot_top_patches",
     "receptive_field_boxes",
 ]
 
@@ -181,30 +177,3 @@ def compute_top_patches(
         [p.cpu() for p in patches],
         [d.cpu() for d in deconvs],
     )
-
-
-def plot_top_patches(
-    top: TopPatches, *, to_display=None, ncols: int = 3, size: float = 1.3
-) -> Figure:
-    """Grid of the top patches, each beside its back-projection (Zeiler & Fergus's figure).
-
-    The patches are crops of model inputs, shown through ``to_display``
-    (:func:`lecturelib.core.plot.as_shown`).
-    """
-    k = len(top.patches)
-    nrows = -(-k // ncols)
-    fig, axes = new_figure(nrows, 2 * ncols, size=size)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for i, (p, d) in enumerate(zip(top.patches, top.deconvs)):
-        ax_p, ax_d = (
-            axes[i // ncols, 2 * (i % ncols)],
-            axes[i // ncols, 2 * (i % ncols) + 1],
-        )
-        title = f"#{int(top.indices[i])}: {float(top.values[i]):.2f}"
-        show_image(ax_p, as_shown(p, to_display), title=title, normalize=False)
-        show_attribution(ax_d, d, top.rule)
-    fig.suptitle(
-        f"{top.layer}, channel {top.channel}: top {k} patches and their {top.rule}"
-    )
-    return fig

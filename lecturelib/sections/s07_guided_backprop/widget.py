@@ -1,19 +1,16 @@
-"""Notebook 07's widgets: guided back-propagation of one unit, and the top patches."""
+"""Notebook 07, slides 46-58: the widgets: guided back-propagation of one unit, and the top patches."""
 
 from __future__ import annotations
 
 import ipywidgets as W
 
 from lecturelib.core.hooks import RULES, compute_activations
-from lecturelib.sections.s07_guided_backprop.compute import (
-    backprop_unit,
+from lecturelib.sections.s07_guided_backprop.compute import backprop_unit, unit_text
+from lecturelib.sections.s07_guided_backprop.plots import (
     plot_backprop_views,
-    unit_text,
-)
-from lecturelib.sections.s07_guided_backprop.top_patches import (
-    compute_top_patches,
     plot_top_patches,
 )
+from lecturelib.sections.s07_guided_backprop.top_patches import compute_top_patches
 from lecturelib.tooling.cache import cached
 from lecturelib.tooling.panel import EVERY, Panel, menu, slider
 

@@ -1,4 +1,4 @@
-"""Notebook 08's widget: the input that maximises a class, a channel or a unit."""
+"""Notebook 08, slides 59-75: the widget: the input that maximises a class, a channel or a unit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notebook 09's widgets: a gradient attack on one image, and an evolved fooling image."""
+"""Notebook 09, slides 76-83: the widgets: a gradient attack on one image, and an evolved fooling image."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from lecturelib.core.plot import plot_optimized
 from lecturelib.sections.s09_adversarial.compute import (
     adversarial_attack,
     first_change,
-    plot_attack,
     relative_perturbation,
 )
 from lecturelib.sections.s09_adversarial.fooling import fooling_search
+from lecturelib.sections.s09_adversarial.plots import plot_attack
 from lecturelib.tooling.cache import cached, keyable
 from lecturelib.tooling.panel import EVERY, Panel, forward_seconds, menu, slider
 

@@ -1,4 +1,4 @@
-"""Notebook 10's widgets: a dilated convolution and the inputs one output reads."""
+"""Notebook 10, slides 84-89: the widgets: a dilated convolution and the inputs one output reads."""
 
 from __future__ import annotations
 
