@@ -26,17 +26,18 @@ def small_cnn():
 
 def fig_01():
     from lecturelib.sections.s01_hidden_units import compute as hu
+    from lecturelib.sections.s01_hidden_units import plots as hup
 
     x, y, snaps = hu.compute_snapshots("ring", n=40, hidden=4, iterations=40)
     its = [1, 10, 20, 40]
     return [
-        hu.plot_snapshot_grid(snaps, x, y, iterations=its, resolution=10),
-        hu.plot_hidden_units(snaps, x, y, resolution=10),
+        hup.plot_snapshot_grid(snaps, x, y, iterations=its, resolution=10),
+        hup.plot_hidden_units(snaps, x, y, resolution=10),
     ]
 
 
 def fig_02():
-    from lecturelib.sections.s02_filters import compute as F
+    from lecturelib.sections.s02_filters import plots as F
 
     model = LeNet()
     return [
@@ -68,21 +69,21 @@ def fig_04():
 
 
 def fig_05():
-    from lecturelib.sections.s05_occlusion.compute import plot_occlusion
+    from lecturelib.sections.s05_occlusion.plots import plot_occlusion
 
     x, heat = torch.rand(3, 24, 24), torch.rand(5, 5)
     return [plot_occlusion(x, {"a": heat, "b": heat}, size=8, stride=4)]
 
 
 def fig_06():
-    from lecturelib.sections.s06_saliency.compute import plot_saliency
+    from lecturelib.sections.s06_saliency.plots import plot_saliency
 
     x = torch.rand(2, 3, 8, 8)
     return [plot_saliency(x, {"gradient": torch.randn(2, 3, 8, 8)}, titles=["a", "b"])]
 
 
 def fig_07():
-    from lecturelib.sections.s07_guided_backprop.compute import plot_backprop_views
+    from lecturelib.sections.s07_guided_backprop.plots import plot_backprop_views
 
     x = torch.rand(2, 3, 8, 8)
     maps = {"guided": torch.randn(2, 3, 8, 8), "deconv": torch.randn(2, 3, 8, 8)}
@@ -90,10 +91,8 @@ def fig_07():
 
 
 def fig_08():
-    from lecturelib.sections.s08_maximize_response.compute import (
-        compute_toy_prior,
-        plot_toy_prior,
-    )
+    from lecturelib.sections.s08_maximize_response.compute import compute_toy_prior
+    from lecturelib.sections.s08_maximize_response.plots import plot_toy_prior
 
     titles = [f"class {i}" for i in range(8)]
     samples = torch.rand(8, 3, 16, 16)
@@ -102,7 +101,7 @@ def fig_08():
 
 
 def fig_09():
-    from lecturelib.sections.s09_adversarial.compute import plot_attack
+    from lecturelib.sections.s09_adversarial.plots import plot_attack
 
     x = torch.rand(2, 1, 8, 8)
     return [plot_attack(x, (x + 0.01).clamp(0, 1), titles=["7", "2"])]
