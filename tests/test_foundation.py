@@ -169,3 +169,13 @@ def test_validate_messages():
         validate.check_int("stride", 0, low=1)
     with pytest.raises(TypeError, match="size"):
         validate.check_int("size", 2.5, low=1)
+
+
+def test_one_per_class_takes_the_first_image_of_each_class_in_order():
+    labels = torch.tensor([2, 0, 1, 0, 2, 1])
+    images = torch.arange(6.0).view(6, 1, 1, 1)
+    assert data.one_per_class(images, labels, 3).flatten().tolist() == [1.0, 2.0, 0.0]
+    with pytest.raises(ValueError, match="no image of class 3"):
+        data.one_per_class(images, labels, 4)
+    with pytest.raises(ValueError, match="labels must be one label per image"):
+        data.one_per_class(images, labels[:5], 3)

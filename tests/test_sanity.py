@@ -16,7 +16,12 @@ from lecturelib.explain.faithfulness import (
     importance_map,
     insertion_curve,
 )
-from lecturelib.explain.plots import plot_cascade, plot_curves, plot_similarity
+from lecturelib.explain.plots import (
+    plot_cascade,
+    plot_curves,
+    plot_similarity,
+    sanity_summary,
+)
 from lecturelib.explain.sanity import (
     cascading_randomization,
     compute_cascades,
@@ -346,3 +351,21 @@ def test_similarity_agrees_with_quantus_mprt():
         torch.testing.assert_close(
             torch.tensor(scores).double(), ours[name], atol=1e-6, rtol=1e-6, msg=name
         )
+
+
+def test_sanity_summary_gives_the_figures_rho_and_one_line_per_method():
+    torch.manual_seed(0)
+    images = torch.rand(2, 3, 8, 8)
+    cascades = compute_cascades(small_cnn(3), images, ["gradient", "guided"], steps=3)
+    figures, rho, text = sanity_summary(cascades, image=images[0])
+    assert len(figures) == 2 and all(len(f.axes) > 0 for f in figures)
+    assert set(rho) == {"gradient", "guided"}
+    for m, c in cascades.items():
+        torch.testing.assert_close(rho[m], c.spearman.mean(1))
+        assert rho[m][0].item() == pytest.approx(1.0)  # nothing random: the same map
+    lines = text.splitlines()
+    assert lines[0].startswith("3 layers with weights, output first:")
+    assert lines[1].startswith(
+        "gradient: Spearman ρ with [0, 1, 2, 3] layers random: [1.0,"
+    )
+    assert lines[2].startswith("  guided: Spearman ρ with")

@@ -37,6 +37,7 @@ __all__ = [
     "load_cifar10",
     "load_mnist",
     "load_photo",
+    "one_per_class",
 ]
 
 # The shipped checkpoints are package data (lecturelib/weights); LECTURELIB_DATA points
@@ -151,6 +152,31 @@ def load_mnist(split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
     """
     images, labels = _mnist(_check_split(split))
     return images.clone(), labels.clone()
+
+
+def one_per_class(
+    images: torch.Tensor, labels: torch.Tensor, n_classes: int = 10
+) -> torch.Tensor:
+    """The first image of each class ``0 … n_classes - 1``, in class order.
+
+    ``one_per_class(*load_mnist("test"))``: ten digits, a 0 to a 9 (notebooks 05-07).
+
+    Raises:
+        ValueError: ``labels`` is not one label per image, or a class has no image.
+    """
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(
+            f"labels must be one label per image ({len(images)}), got shape {tuple(labels.shape)}"
+        )
+    firsts = []
+    for c in range(n_classes):
+        where = (labels == c).nonzero()
+        if len(where) == 0:
+            raise ValueError(
+                f"no image of class {c} among the labels (n_classes={n_classes})"
+            )
+        firsts.append(int(where[0]))
+    return images[firsts]
 
 
 def _load_image_folder(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:

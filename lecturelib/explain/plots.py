@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from matplotlib.figure import Figure
 
 from lecturelib.core.plot import as_shown, new_figure, show_image, show_map, to_numpy
 from lecturelib.explain.faithfulness import Curve
 from lecturelib.explain.sanity import Cascade
 
-__all__ = ["plot_cascade", "plot_curves", "plot_similarity"]
+__all__ = ["plot_cascade", "plot_curves", "plot_similarity", "sanity_summary"]
 
 
 def _column_title(cascade: Cascade, s: int) -> str:
@@ -102,3 +103,41 @@ def plot_curves(
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     return fig
+
+
+def sanity_summary(
+    cascades: dict[str, Cascade],
+    *,
+    image=None,
+    index: int = 0,
+    to_display=None,
+    size: float = 1.6,
+) -> tuple[tuple[Figure, Figure], dict[str, torch.Tensor], str]:
+    """Notebooks 06-07's sanity check at a glance: the pictures, ρ and one line per method.
+
+    Args:
+        cascades: ``compute_cascades``'s result; image, index, to_display, size: as
+            :func:`plot_cascade`'s.
+    Returns:
+        ``(plot_cascade's figure, plot_similarity's figure)``, ``{method: mean Spearman
+        ρ over the images, one per randomised state}`` and the text to print: the layers
+        randomised, then each method's ρ.
+    """
+    first = next(iter(cascades.values()))
+    layers, counts = first.layers, first.counts
+    figures = (
+        plot_cascade(
+            cascades, image=image, index=index, to_display=to_display, size=size
+        ),
+        plot_similarity(cascades),
+    )
+    rho = {m: c.spearman.mean(1) for m, c in cascades.items()}
+    width = max(len(m) for m in cascades)
+    lines = [
+        f"{len(layers)} layers with weights, output first: {layers[:3]} … {layers[-2:]}"
+    ] + [
+        f"{m:>{width}}: Spearman ρ with {counts} layers random: "
+        f"{[round(v, 2) for v in r.tolist()]}"
+        for m, r in rho.items()
+    ]
+    return figures, rho, "\n".join(lines)

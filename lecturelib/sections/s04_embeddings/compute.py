@@ -14,7 +14,6 @@ import contextlib
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.datasets import make_swiss_roll
 from sklearn.decomposition import PCA
@@ -34,7 +33,6 @@ __all__ = [
     "embed",
     "knn_accuracy",
     "layer_features",
-    "lecture_table",
     "reduce_dims",
     "swiss_roll",
     "trustworthiness",
@@ -247,47 +245,3 @@ def swiss_roll(n: int = 1000, *, noise_std: float = 1.0, seed: int = 0):
     noise = np.random.default_rng(seed).normal(0, noise_std, (n, 1))
     x = np.hstack([x3, noise]).astype(np.float32)
     return x, t.astype(np.float32), np.stack([t, x3[:, 1]], 1).astype(np.float32)
-
-
-def lecture_table(
-    *, perplexity: float, n_points: int, roll_trust, lenet, resnet=None
-):  # fmt: skip
-    """Notebook 04's closing table: the lecture's numbers next to this run's.
-
-    Args:
-        perplexity: the t-SNE perplexity used; n_points: points per picture.
-        roll_trust: ``(t-SNE, PCA)`` trustworthiness on the swiss roll's sheet.
-        lenet: ``{"results": {layer: {"knn", "trust"}}, "dims": {layer: D}}``.
-        resnet: the same plus ``"depth"``, ``"n_train"``, ``"accuracy"``; None when
-            CIFAR-10 is not at hand.
-    Returns:
-        ``pandas.DataFrame`` with columns "lecture" and "here".
-    """
-
-    def knn(results: dict) -> str:
-        return ", ".join(f"{k} {r['knn']:.2f}" for k, r in results.items())
-
-    rows = [
-        ("t-SNE call", "TSNE(n_components=2, perplexity=50)",
-         (f"TSNE(n_components=2, perplexity={perplexity:g}, init='pca', "
-         f"learning_rate='auto') after a PCA to 50 dimensions; {n_points} points")),
-        ("swiss roll with one noise dimension: t-SNE unrolls it (picture)", "—",
-         f"trustworthiness t-SNE {roll_trust[0]:.2f} vs PCA {roll_trust[1]:.2f}"),
-        ("a MNIST sample in LeNet: dimensions", "784 to up to 18k",
-         f"{lenet['dims']['input']:,} to up to {max(lenet['dims'].values()):,}"),
-        ("LeNet layers shown", "input, #1, #4, #7, #9",
-         ", ".join(lenet["results"])),
-        ("LeNet: classes separate with depth (picture)", "—",
-         f"10-NN accuracy in 2D: {knn(lenet['results'])}"),
-    ]  # fmt: skip
-    if resnet is not None:
-        rows += [
-            ("CIFAR-10 network", "home-baked resnet, no pooling, 66 layers",
-             (f"ResNetNoPool, depth {resnet['depth']}, trained on {resnet['n_train']:,} "
-             f"images, test accuracy {resnet['accuracy']:.0%}")),
-            ("ResNet layers shown", "input, #5, #10, …, #30, #31, …, #37",
-             ", ".join(resnet["results"])),
-            ("ResNet: classes separate with depth (picture)", "—",
-             f"10-NN accuracy in 2D: {knn(resnet['results'])}"),
-        ]  # fmt: skip
-    return pd.DataFrame(rows, columns=["", "lecture", "here"]).set_index("")

@@ -1,8 +1,7 @@
-"""Notebook 05's exercises (reference answers, blanks, predicates) and its closing table."""
+"""Notebook 05's exercises (reference answers, blanks, predicates)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import torch
 from torch import nn
 
@@ -75,32 +74,3 @@ def q2_ok(occlusion_map) -> bool:
         return True
     except Exception:  # noqa: BLE001 - a student's answer may raise anything: "not yet"
         return False
-
-
-def lecture_table(*, size, stride, models, seconds, on_object):
-    """Notebook 05's closing table: the lecture's settings and claims next to this run's.
-
-    Args:
-        size, stride: the mask and stride used; models: names of the models shown.
-        seconds: ``{model: seconds per map}`` at that stride.
-        on_object: ``{(photo, model): bool}``, whether the most sensitive square
-            overlaps the object's box.
-    Returns:
-        ``pandas.DataFrame`` with columns "lecture" and "here".
-    """
-    n_masks = ((224 - size) // stride + 1) ** 2
-    hits = sum(on_object.values())
-    rows = [
-        ("occlusion mask", "32 × 32", f"{size} × {size}, filled with 0 (the mean colour)"),
-        ("stride", "2", f"{stride}" + ("" if stride == 2 else " (CPU default; set STRIDE = 2)")),
-        ("score", "value of the maximally responding output unit",
-         "logit of the predicted class (the argmax)"),
-        ("cost", "as many forward passes as mask locations, ideally the number of pixels",
-         f"{n_masks:,} masks per map; "
-         + ", ".join(f"{m} {s:.1f} s" for m, s in seconds.items())
-         + " per map (method=\"auto\": incremental where the model allows)"),
-        ("models", "AlexNet, VGG16, VGG19", ", ".join(models)),
-        ("the maps are bright on the object (picture)", "—",
-         f"most sensitive square on the object's box in {hits} of {len(on_object)} maps"),
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=["", "lecture", "here"]).set_index("")
