@@ -59,10 +59,12 @@ test-notebooks: setup
 
 # The online model path, tested offline: random-weight torchvision files in a hub cache of
 # its own (build/test-models/torch), every ImageNet notebook on each of ONLINE_MODELS
-# (LECTURELIB_IMAGENET), and notebook 04 offline without CIFAR-10.
-ONLINE_MODELS ?= alexnet,vgg16
+# (LECTURELIB_IMAGENET), and notebook 04 offline without CIFAR-10. ONLINE_SELECT=<expr>
+# keeps the tests that pytest's -k <expr> selects (.ci/run runs the models in two parts).
+ONLINE_MODELS ?= alexnet,vgg16,vgg19,resnet152
+ONLINE_SELECT ?=
 test-models: setup
-	ONLINE_MODELS=$(ONLINE_MODELS) $(BIN)/python -m pytest online -v -s
+	ONLINE_MODELS=$(ONLINE_MODELS) $(BIN)/python -m pytest online -v -s $(if $(ONLINE_SELECT),-k "$(ONLINE_SELECT)")
 
 # Needs Debian's chromium (apt-get install -y chromium) and PyPI playwright (no `playwright install`).
 # BROWSER_ONLY=05,06 limits the run to some notebooks; BROWSER_NB_TIMEOUT=<s> per notebook,

@@ -4,8 +4,8 @@ torchvision state dicts with random weights are written into a temporary torch h
 cache (`$TORCH_HOME/hub/checkpoints/<basename of the weights URL>`): torchvision then
 loads them without a download, so `load_imagenet_model()` takes the online branch
 with the real architectures and layer names. Every notebook that uses an ImageNet
-model is executed on each model of `ONLINE_MODELS` (default AlexNet and VGG16), chosen
-with `LECTURELIB_IMAGENET`. The files are not the published weights: the loader says
+model is executed on each model of `ONLINE_MODELS` (default the lecture's four: AlexNet,
+VGG16, VGG19 and ResNet152), chosen with `LECTURELIB_IMAGENET`. The files are not the published weights: the loader says
 so, and the notebooks report (rather than assert) the claims that need trained
 weights. Any other failure fails the test, naming the notebook and the cell.
 
@@ -26,7 +26,7 @@ from lecturelib.tooling.notebook_runner import execute_notebook, notebook_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "test-models"
-MODELS = os.environ.get("ONLINE_MODELS", "alexnet,vgg16").split(",")
+MODELS = os.environ.get("ONLINE_MODELS", "alexnet,vgg16,vgg19,resnet152").split(",")
 IMAGENET_NOTEBOOKS = ["02", "03", "05", "06", "07", "08", "09"]
 CELL_TIMEOUT = int(os.environ.get("ONLINE_CELL_TIMEOUT", "900"))
 UNCHECKED = "not checked (not the published weights)"
