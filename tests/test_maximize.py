@@ -147,3 +147,117 @@ def test_toy_prior_keeps_the_maximiser_near_the_data():
     far = toy.distance_to_data(toy.path_f[-1:]).item()
     near = toy.distance_to_data(toy.path_fh[-1:]).item()
     assert far > 5 and near < 1
+
+
+# Going further: transformation robustness and the Fourier parametrisation (issue 23).
+
+
+def _lecture_loop(model, target, *, steps, size, seed):
+    """The lecture's loop written out (notebook 08's "dozen lines"), the reference."""
+    h = MultiScaleEdgeEnergy()
+    x = torch.randn((1, 1, size, size), generator=make_generator(seed)) * 0.01
+    x.requires_grad_(True)
+    optimizer = torch.optim.Adam([x], lr=0.1)
+    for _ in range(steps):
+        loss = h(x).sum() - model(x)[:, target].sum()
+        (x.grad,) = torch.autograd.grad(loss, x)
+        optimizer.step()
+    return x.detach()
+
+
+def test_defaults_and_zero_options_are_the_lecture_loop(lenet):
+    reference = _lecture_loop(lenet, 4, steps=12, size=28, seed=3)
+    kw = {"steps": 12, "size": 28, "progress": False}
+    plain, _ = maximize_response(lenet, 4, generator=make_generator(3), **kw)
+    zeros, _ = maximize_response(
+        lenet, 4, generator=make_generator(3), jitter=0, scale=0.0,
+        parametrization="pixel", **kw,
+    )  # fmt: skip
+    assert torch.equal(plain, zeros)
+    torch.testing.assert_close(plain, reference, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("size", [(28, 28), (17, 30)])
+def test_fourier_parametrisation_round_trips(size):
+    from lecturelib.sections.s08_maximize_response.compute import (
+        fourier_gains,
+        from_fourier,
+        to_fourier,
+    )
+
+    x = torch.randn(2, 3, *size, generator=make_generator(0))
+    p = to_fourier(x)
+    assert p.shape == (2, 3, size[0], size[1] // 2 + 1, 2)
+    torch.testing.assert_close(from_fourier(p, size), x, atol=1e-5, rtol=0)
+    g = fourier_gains(*size)
+    assert g.pow(2).mean().item() == pytest.approx(1.0, rel=1e-5)
+    assert g[0, 0] == g.max() and g[0, 0] > 5 * g[size[0] // 2, -1]  # low f faster
+    assert torch.equal(fourier_gains(*size, decay=0.0), torch.ones_like(g))
+
+
+def test_fourier_starts_where_pixel_starts_and_raises_the_class(lenet):
+    kw = {"steps": 30, "size": 28, "progress": False}
+    pixel, hp = maximize_response(lenet, [3, 7], generator=make_generator(0), **kw)
+    fourier, hf = maximize_response(
+        lenet, [3, 7], generator=make_generator(0), parametrization="fourier", **kw
+    )
+    torch.testing.assert_close(hf[0], hp[0], atol=1e-4, rtol=0)  # the same start
+    assert (hf[-1] > hf[0] + 5).all()
+    assert lenet(fourier).argmax(1).tolist() == [3, 7]
+    assert not torch.allclose(fourier, pixel, atol=1e-2)
+
+
+def test_jitter_and_scale_are_seeded_and_change_the_result(lenet):
+    kw = {"steps": 15, "size": 28, "progress": False, "jitter": 3, "scale": 0.2}
+    a, ha = maximize_response(lenet, 5, generator=make_generator(1), **kw)
+    b, hb = maximize_response(lenet, 5, generator=make_generator(1), **kw)
+    c, _ = maximize_response(lenet, 5, generator=make_generator(2), **kw)
+    plain, _ = maximize_response(
+        lenet, 5, generator=make_generator(1), steps=15, size=28, progress=False
+    )
+    assert torch.equal(a, b) and torch.equal(ha, hb)
+    assert not torch.allclose(a, c) and not torch.allclose(a, plain)
+    assert ha[-1, 0] > ha[0, 0] + 5
+
+
+def test_high_frequency_share_and_shift_agreement(lenet):
+    from lecturelib.sections.s08_maximize_response.compute import (
+        high_frequency_share,
+        shift_agreement,
+    )
+
+    i = torch.arange(32)
+    board = ((i[:, None] + i[None, :]) % 2 * 2 - 1).float().view(1, 1, 32, 32)
+    ramp = torch.linspace(0, 1, 32).view(1, 1, 1, 32).expand(1, 1, 32, 32)
+    share = high_frequency_share(torch.cat([board, ramp]))
+    assert 0.9 < share[0] < 1.1 and share[1] < 1e-3  # the board: 1 per unit of energy
+    x, _ = maximize_response(
+        lenet, [0, 1], steps=40, size=28, generator=make_generator(0), progress=False
+    )
+    agree = shift_agreement(lenet, x, [0, 1], shifts=(1,), k=10)
+    assert agree.tolist() == [1.0, 1.0]  # top 10 of 10 classes: always
+    wrong = shift_agreement(lenet, x, [1, 0], shifts=(1, 2), k=1)
+    assert wrong.tolist() == [0.0, 0.0]  # the other's class is never top-1
+
+
+def test_going_further_options_are_validated(lenet):
+    kw = {"steps": 1, "size": 28, "progress": False}
+    with pytest.raises(ValueError, match="jitter"):
+        maximize_response(lenet, 1, jitter=8, **kw)  # > size / 4
+    with pytest.raises(ValueError, match="jitter"):
+        maximize_response(lenet, 1, jitter=-1, **kw)
+    with pytest.raises(ValueError, match="scale"):
+        maximize_response(lenet, 1, scale=1.5, **kw)
+    with pytest.raises(ValueError, match="parametrization.*fourier"):
+        maximize_response(lenet, 1, parametrization="fft", **kw)
+    with pytest.raises(ValueError, match="decay"):
+        maximize_response(lenet, 1, parametrization="fourier", decay=-1.0, **kw)
+    from lecturelib.sections.s08_maximize_response.compute import shift_agreement
+
+    x = torch.zeros(2, 1, 28, 28)
+    with pytest.raises(ValueError, match="targets"):
+        shift_agreement(lenet, x, [1])
+    with pytest.raises(ValueError, match="shifts"):
+        shift_agreement(lenet, x, [1, 2], shifts=(28,))
+    with pytest.raises(ValueError, match="k must"):
+        shift_agreement(lenet, x, [1, 2], k=11)

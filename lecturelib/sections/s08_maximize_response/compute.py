@@ -7,6 +7,11 @@ The lecture (Simonyan et al., 2013; Yosinski et al., 2015) looks for
 by gradient ascent on the input, with f a class score, the sum of a channel's map or
 a single unit, and h a prior that penalises high frequencies at every scale
 (:class:`MultiScaleEdgeEnergy`). Without the prior the optimum is high-frequency noise.
+
+Going further (off by default, the lecture's method stays the default): transformation
+robustness, a random shift and zoom of the input before each step (Mordvintsev et al.,
+2015, "Inceptionism"; Olah et al., 2017, "Feature Visualization"), and a Fourier
+parametrisation whose low frequencies take larger steps (:func:`to_fourier`).
 """
 
 from __future__ import annotations
@@ -35,10 +40,15 @@ __all__ = [
     "class_index",
     "compute_toy_prior",
     "display_normalize",
+    "fourier_gains",
+    "from_fourier",
+    "high_frequency_share",
     "lecture_display",
     "lecture_objectives",
     "make_objectives",
     "maximize_response",
+    "shift_agreement",
+    "to_fourier",
 ]
 
 
@@ -201,6 +211,76 @@ def _size(size) -> tuple[int, int]:
     return h, w
 
 
+def fourier_gains(
+    height: int, width: int, *, decay: float = 1.0, device=None
+) -> torch.Tensor:
+    """(H, W // 2 + 1) gains 1 / max(|f|, 1 / max(H, W))^decay of the real 2-D spectrum.
+
+    |f| is the frequency in cycles per pixel (``torch.fft.fftfreq``); the gains are
+    scaled to a root mean square of 1, so an Adam step moves the image about as much as
+    in the pixel parametrisation while the low frequencies move faster (Olah et al.,
+    2017). ``decay=0`` gives gains of 1: an orthonormal change of basis.
+    """
+    check_int("height", height, low=1), check_int("width", width, low=1)
+    decay = check_float("decay", decay, low=0.0)
+    fy = torch.fft.fftfreq(height, device=device).view(-1, 1)
+    fx = torch.fft.rfftfreq(width, device=device).view(1, -1)
+    radius = (fy.pow(2) + fx.pow(2)).sqrt().clamp_min(1.0 / max(height, width))
+    gains = radius.pow(-decay)
+    return gains / gains.pow(2).mean().sqrt()
+
+
+def to_fourier(images: torch.Tensor, *, decay: float = 1.0) -> torch.Tensor:
+    """The Fourier parameters of ``images`` (N, C, H, W): (N, C, H, W // 2 + 1, 2).
+
+    The orthonormal real 2-D spectrum divided by :func:`fourier_gains`, as real and
+    imaginary parts; :func:`from_fourier` is its inverse.
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        raise ValueError("images must be a tensor (N, C, H, W)")
+    gains = fourier_gains(*images.shape[-2:], decay=decay, device=images.device)
+    return torch.view_as_real(torch.fft.rfft2(images, norm="ortho") / gains)
+
+
+def from_fourier(
+    params: torch.Tensor, size: tuple[int, int], *, decay: float = 1.0
+) -> torch.Tensor:
+    """Images (N, C, H, W) of ``size`` = (H, W) from Fourier parameters (:func:`to_fourier`)."""
+    if (
+        not isinstance(params, torch.Tensor)
+        or params.dim() != 5
+        or params.shape[-1] != 2
+    ):
+        raise ValueError("params must be a tensor (N, C, H, W // 2 + 1, 2)")
+    h, w = _size(size)
+    gains = fourier_gains(h, w, decay=decay, device=params.device)
+    spectrum = torch.view_as_complex(params.contiguous()) * gains
+    return torch.fft.irfft2(spectrum, s=(h, w), norm="ortho")
+
+
+def _transform(x, jitter, scale, generator, where):
+    """``x`` rolled by a random (dy, dx) in [-jitter, jitter]² and zoomed by a random
+    factor in [1 / (1 + scale), 1 + scale] about its centre (borders reflected); the
+    same draw for every image of the batch, so the images stay independent."""
+    if jitter:
+        dy, dx = torch.randint(
+            -jitter, jitter + 1, (2,), generator=generator, device=where
+        ).tolist()
+        x = torch.roll(x, (dy, dx), dims=(2, 3))
+    if scale:
+        u = torch.rand((), generator=generator, device=where).item()
+        zoom = (1 + scale) ** (2 * u - 1)  # log-uniform, 1 on average in log
+        theta = x.new_tensor([[1 / zoom, 0.0, 0.0], [0.0, 1 / zoom, 0.0]])
+        grid = F.affine_grid(
+            theta.expand(len(x), 2, 3), list(x.shape), align_corners=False
+        )
+        x = F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
+    return x
+
+
+PARAMETRIZATIONS = ("pixel", "fourier")
+
+
 def maximize_response(
     model: nn.Module,
     objective,
@@ -214,6 +294,10 @@ def maximize_response(
     classes: Sequence[str] | None = None,
     generator: torch.Generator | None = None,
     progress: bool = True,
+    jitter: int = 0,
+    scale: float = 0.0,
+    parametrization: str = "pixel",
+    decay: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradient ascent on the input for argmax_x f(x; w) − prior_weight · h(x).
 
@@ -227,42 +311,116 @@ def maximize_response(
             ``(layer, channel, y, x)`` for one unit, or an :class:`Objective`.
         steps: Adam steps (≥ 1). prior_weight: 0 gives the lecture's noisy version.
         size: input height/width. channels: input channels (default: the first conv's).
-        generator: seeds the initial noise (on the model's device).
+        generator: seeds the initial noise and the random transformations (on the
+            model's device).
+        jitter, scale: going further, transformation robustness: before each step
+            the model sees the image rolled by up to ``jitter`` pixels (0 to size / 4)
+            and zoomed by a factor in [1 / (1 + scale), 1 + scale] (scale 0 to 1); 0
+            (default) is the lecture's method. The prior is on the image itself.
+        parametrization: ``"pixel"`` (the lecture's) or ``"fourier"``: Adam steps on
+            the image's spectrum (:func:`to_fourier`, from the same start), low
+            frequencies faster by 1 / |f|^``decay``.
     Returns:
         ``(images, history)``: the optimised inputs (N, C, H, W) in the model's input
-        space, and the objective values f (steps + 1, N), row 0 at the start.
+        space, and the objective values f (steps + 1, N), row 0 at the start, the last
+        row on the untransformed result (the others on the image the step saw).
     """
     steps = check_int("steps", steps, low=1)
     lr = check_float("lr", lr, low=0.0)
     init_std = check_float("init_std", init_std, low=0.0)
     prior_weight = check_float("prior_weight", prior_weight, low=0.0)
+    parametrization = check_choice("parametrization", parametrization, PARAMETRIZATIONS)
+    decay = check_float("decay", decay, low=0.0, high=4.0)
+    scale = check_float("scale", scale, low=0.0, high=1.0)
     objectives = make_objectives(objective, classes)
     layers = sorted({o.layer for o in objectives if o.layer is not None})
     for layer in layers:
         resolve_layer(model, layer)
     device = next(model.parameters()).device
     c = channels if channels is not None else _channels_of(model)
-    shape = (len(objectives), c, *_size(size))
+    height, width = _size(size)
+    jitter = check_int("jitter", jitter, low=0, high=min(height, width) // 4)
+    shape = (len(objectives), c, height, width)
     where = generator.device if generator is not None else device  # draw where it lives
     x = torch.randn(shape, generator=generator, device=where).to(device) * init_std
     energy = MultiScaleEdgeEnergy().to(device)
+    fourier = parametrization == "fourier"
+    param = to_fourier(x, decay=decay) if fourier else x
+
+    def image():
+        return from_fourier(param, (height, width), decay=decay) if fourier else param
+
     history = []
     need_output = any(o.layer is None for o in objectives)
     with preserved_state(model), _recording(model, layers, need_output) as run:
         with torch.no_grad():
             _check_against(objectives, run(x))
-        x.requires_grad_(True)
-        optimizer = torch.optim.Adam([x], lr=lr)
+        param.requires_grad_(True)
+        optimizer = torch.optim.Adam([param], lr=lr)
         for _ in tqdm(range(steps), desc="maximize", disable=not progress, leave=False):
-            f = _scores(objectives, run(x))
+            x = image()
+            seen = _transform(x, jitter, scale, generator, where)
+            f = _scores(objectives, run(seen))
             history.append(f.detach())
             loss = prior_weight * energy(x).sum() - f.sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
         with torch.no_grad():
+            x = image()
             history.append(_scores(objectives, run(x)))
     return x.detach(), torch.stack(history).cpu()
+
+
+def high_frequency_share(images: torch.Tensor) -> torch.Tensor:
+    """(N,) the prior's energy h(x) over the image's energy ‖x − x̄‖² (notebook 08).
+
+    x̄ is each image's mean over channels and pixels; a photo's share is about 0.01, the
+    lecture's noise without a prior is close to 1.
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        raise ValueError("images must be a tensor (N, C, H, W)")
+    x = images.detach()
+    centred = x - x.mean((1, 2, 3), keepdim=True)
+    energy = MultiScaleEdgeEnergy().to(x.device)(x)
+    return (energy / centred.pow(2).flatten(1).sum(1).clamp_min(1e-12)).cpu()
+
+
+def shift_agreement(
+    model: nn.Module,
+    images: torch.Tensor,
+    targets,
+    *,
+    shifts: Sequence[int] = (4, 8),
+    k: int = 5,
+) -> torch.Tensor:
+    """(N,) share of small shifts after which image i's target class stays in the top k.
+
+    Each image is rolled by ±s pixels vertically and horizontally for every s in
+    ``shifts`` (4 shifted copies per s). A sample that only fools the model at one
+    exact position scores low; one with the class's structure scores high.
+    """
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        raise ValueError("images must be a tensor (N, C, H, W)")
+    shifts = [
+        check_int("shifts", s, low=1, high=min(images.shape[-2:]) - 1) for s in shifts
+    ]
+    if not shifts:
+        raise ValueError("shifts must hold at least one shift")
+    device = next(model.parameters()).device
+    targets = torch.as_tensor(targets, device=device).view(-1)
+    if len(targets) != len(images):
+        raise ValueError(f"targets must hold one class per image ({len(images)})")
+    moves = [(a * s, 0) for s in shifts for a in (-1, 1)]
+    moves += [(0, a * s) for s in shifts for a in (-1, 1)]
+    x = images.detach().to(device)
+    hits = []
+    with preserved_state(model), torch.no_grad():
+        k = check_int("k", k, low=1, high=model(x[:1]).shape[1])
+        for dy, dx in moves:
+            top = model(torch.roll(x, (dy, dx), dims=(2, 3))).topk(k, dim=1).indices
+            hits.append((top == targets[:, None]).any(1))
+    return torch.stack(hits, 1).float().mean(1).cpu()
 
 
 class _Stop(Exception):

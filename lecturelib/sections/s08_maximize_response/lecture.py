@@ -23,6 +23,13 @@ SETTINGS = {
     "widget_steps": Setting(
         lecture=250, light=20, doc="the ImageNet widget's Adam steps"
     ),
+    # "Going further" (Mordvintsev et al. 2015, Olah et al. 2017): one value in every
+    # profile, measured in benchmarks/results/class_samples.md.
+    "jitter": Setting(lecture=8, light=8, doc="random shift between steps (pixels)"),
+    "scale": Setting(lecture=0.1, light=0.1, doc="random rescaling between steps"),
+    "parametrization": Setting(
+        lecture="fourier", light="fourier", doc="the image's parameters"
+    ),
 }
 
 
