@@ -106,10 +106,6 @@ class Settings(Mapping):
         self.device = device
         self.large = large
 
-    def __cache_key__(self) -> dict[str, Any]:
-        """The values only: never the device, the profile's name or the model's cost."""
-        return dict(self._values)
-
     def __getattr__(self, name: str) -> Any:
         values = self.__dict__.get("_values", {})
         if name in values:
