@@ -99,7 +99,9 @@ precompute: setup
 
 # A student's hosted notebook, offline: the wheel in a fresh venv on another Python
 # (HOSTED_PYTHON, default 3.12), the ten notebooks copied alone, an empty home, no CIFAR-10.
-HOSTED_PYTHON ?= $(shell command -v python3.12 || PYENV_VERSION=3.12.1 pyenv which python 2>/dev/null)
+# A real 3.12 interpreter first (a pyenv shim fails unless PYENV_VERSION names it).
+HOSTED_PYTHON ?= $(or $(firstword $(wildcard /usr/bin/python3.12 /usr/local/bin/python3.12 \
+  $(shell pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12)),$(shell command -v python3.12))
 test-hosted: setup
 	$(BIN)/python tools/test_hosted.py --python $(HOSTED_PYTHON) --timeout $(CELL_TIMEOUT)
 
