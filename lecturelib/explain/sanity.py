@@ -20,10 +20,12 @@ from skimage.metrics import structural_similarity
 from torch import Tensor, nn
 
 from lecturelib.core.hooks import preserved_state
+from lecturelib.core.settings import Setting
 from lecturelib.core.validate import check_choice, check_finite, check_images, check_int
 from lecturelib.explain.faithfulness import METHODS, importance_map
 
 __all__ = [
+    "SANITY_SETTINGS",
     "Cascade",
     "cascading_randomization",
     "compute_cascades",
@@ -33,6 +35,19 @@ __all__ = [
 ]
 
 _SEED_RANGE = 2**62
+
+# The cascades' settings, shared by notebooks 06 and 07 (each section's lecture.py
+# adds them to its table, so both notebooks randomise the same photos the same way).
+SANITY_SETTINGS = {
+    "sanity_photos": Setting(
+        lecture=("coffee", "chelsea", "flower"),
+        light=("coffee",),
+        doc="photos of the cascades",
+    ),
+    "sanity_steps": Setting(
+        lecture=10, light=5, light_large=3, doc="randomised states"
+    ),
+}
 
 
 def randomization_order(model: nn.Module, images: Tensor) -> list[str]:

@@ -14,6 +14,7 @@ from torch import nn
 
 from lecturelib.core.data import PHOTO_NAMES
 from lecturelib.core.settings import Setting, Settings, load_settings
+from lecturelib.explain.sanity import SANITY_SETTINGS
 
 __all__ = ["SETTINGS", "lecture_table", "settings"]
 
@@ -27,14 +28,7 @@ SETTINGS = {
         doc="photos shown",
     ),
     "line_points": Setting(lecture=41, light=16, doc="points on the line x → x + ε"),
-    "sanity_photos": Setting(
-        lecture=("coffee", "chelsea", "flower"),
-        light=("coffee",),
-        doc="photos of the cascades",
-    ),
-    "sanity_steps": Setting(
-        lecture=10, light=5, light_large=3, doc="randomised states"
-    ),
+    **SANITY_SETTINGS,
     "sanity_n": Setting(
         lecture=50, light=5, light_large=2, doc="SmoothGrad's copies in the cascades"
     ),

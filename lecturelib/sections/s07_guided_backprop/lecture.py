@@ -14,6 +14,7 @@ from torch import nn
 
 from lecturelib.core.data import PHOTO_NAMES
 from lecturelib.core.settings import Setting, Settings, load_settings
+from lecturelib.explain.sanity import SANITY_SETTINGS
 
 __all__ = ["SETTINGS", "lecture_table", "settings"]
 
@@ -26,14 +27,7 @@ SETTINGS = {
     "n_cifar": Setting(
         lecture=2000, light=300, doc="CIFAR-10 images searched for top patches"
     ),
-    "sanity_photos": Setting(
-        lecture=("coffee", "chelsea", "flower"),
-        light=("coffee",),
-        doc="photos of the cascades",
-    ),
-    "sanity_steps": Setting(
-        lecture=10, light=5, light_large=3, doc="randomised states"
-    ),
+    **SANITY_SETTINGS,
 }
 
 
