@@ -18,7 +18,7 @@ export LECTURELIB_CIFAR10 ?= $(SHARED_CIFAR)
 export MPLBACKEND ?= Agg
 
 .PHONY: setup lab lint test test-unit test-notebooks test-models test-browser html site slides bench precompute clean
-.PHONY: test-hosted lock
+.PHONY: test-hosted lock exercises
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,12 @@ html: site
 # from build/executed/ (notebooks missing there or changed since are executed first).
 slides: setup
 	$(BIN)/python tools/build_slides.py --timeout $(CELL_TIMEOUT)
+
+# The exercises from one source (instructor/nbNN.py): blanks into notebooks/, the
+# instructor's notebooks (answers filled in) into build/instructor/.
+exercises: setup
+	$(BIN)/python tools/exercises.py --write
+	$(BIN)/nbstripout notebooks/*.ipynb
 
 # Every benchmarks/bench_*.py plus each notebook's run time -> benchmarks/results/REPORT.md.
 # `make bench QUICK=1`: the short versions, into benchmarks/results/REPORT-quick.md.

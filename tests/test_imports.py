@@ -29,7 +29,6 @@ def _modules() -> dict[str, ast.Module]:
     return {
         _module_name(p): ast.parse(p.read_text(), str(p))
         for p in sorted(PACKAGE.rglob("*.py"))
-        if "checks" not in p.parts  # otter's check files are data, not modules
     }
 
 
@@ -170,7 +169,7 @@ def test_every_imported_library_is_a_declared_dependency():
     for name, tree in _modules().items():
         for module in _third_party(tree):
             importers.setdefault(module, set()).add(name)
-    assert {"torch", "otter", "sklearn", "nbclient"} <= set(importers)
+    assert {"torch", "sklearn", "nbclient"} <= set(importers)
     wrong = {}
     for module, users in sorted(importers.items()):
         extra, allowed = EXTRA_IMPORTS.get(module, (None, None))
@@ -252,9 +251,6 @@ def _allowed(module: str) -> tuple[str, ...] | None:
         return ("lecturelib.core", module)
     if parts[1:2] == ["sections"] and len(parts) > 3:
         own = ".".join(parts[:3])
-        if parts[3] == "exercises":
-            return ("lecturelib.core", "lecturelib.explain", own,
-                    "lecturelib.tooling.exercise_helpers")  # fmt: skip
         if parts[3] in SECTION_COMPUTE or parts[3] == "_incremental":
             return ("lecturelib.core", "lecturelib.explain", own)
         return ("lecturelib.core", "lecturelib.explain", "lecturelib.tooling", own)
@@ -323,7 +319,7 @@ def test_compute_side_imports_no_widgets(module):
 
 def test_each_module_says_which_notebook_it_serves():
     for module in RULED:
-        if not module.startswith("lecturelib.sections.") or "exercises" in module:
+        if not module.startswith("lecturelib.sections."):
             continue
         doc = ast.get_docstring(_modules()[module]) or ""
         first = doc.splitlines()[0] if doc else ""

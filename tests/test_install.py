@@ -4,7 +4,9 @@ The wheel is built from this checkout and installed (without dependencies) into 
 virtual environment in a temporary folder; the dependencies come from the test's own
 environment through a path file, so nothing is downloaded. Python then runs from a
 folder outside the checkout and loads what the notebooks load: LeNet, the AllConvNet,
-the pooling-free ResNet, the ImageNet model, and the exercises' checks.
+the pooling-free ResNet, the ImageNet model, and the exercises' checks. The wheel holds
+no answer: no ``instructor/`` module, no solutions module, and no line of any reference
+answer of ``instructor/nbNN.py``.
 """
 
 import importlib.util
@@ -35,7 +37,9 @@ SCRIPT = textwrap.dedent(
     print("ResNetNoPool depth", load_resnet_nopool().depth)
     model, preprocess, classes = load_imagenet_model()
     print("ImageNet", type(model).__name__, len(classes), "classes")
-    print("exercises", len(list(SECTIONS_DIR.glob("s*/exercises/checks/q*.py"))))
+    from lecturelib.tooling import exercises
+    from lecturelib.tooling.sections import section_names
+    print("exercises", sum(len(exercises.check_names(nb)) for nb in section_names()))
     """
 )
 
@@ -92,7 +96,41 @@ def test_wheel_ships_the_checkpoints_and_the_exercises(fresh_env):
     assert "LeNet 105" in out.stdout  # 105,506 parameters
     assert "AllConvNet" in out.stdout and "ResNetNoPool depth 10" in out.stdout
     assert "1000 classes" in out.stdout
-    n_checks = len(
-        list((ROOT / "lecturelib/sections").glob("s*/exercises/checks/q*.py"))
-    )
-    assert f"exercises {n_checks}" in out.stdout
+    n_checks = len(list((ROOT / "instructor").glob("nb*.py")))
+    assert n_checks == 10
+    assert "exercises 2" in out.stdout  # 20 to 30 checked questions
+
+
+def _code_lines(text: str) -> list[str]:
+    """Lines of code without comments and indentation, empty ones dropped."""
+    return [c for c in (ln.split("#")[0].strip() for ln in text.splitlines()) if c]
+
+
+def _answer_snippets() -> set[str]:
+    """Every reference answer of instructor/ as snippets that mark it: its one line, or each
+    pair of consecutive lines that the blank does not have."""
+    snippets = set()
+    for path in (ROOT / "instructor").glob("nb*.py"):
+        namespace: dict = {}
+        exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102 (ours)
+        for exercise in namespace["EXERCISES"].values():
+            blank = set(_code_lines(exercise["blank"]))
+            lines = [c for c in _code_lines(exercise["answer"]) if c not in blank]
+            pairs = ["\n".join(lines[i : i + 2]) for i in range(len(lines) - 1)]
+            snippets.update(pairs or lines)
+    return snippets
+
+
+def test_wheel_holds_no_answer(fresh_env):
+    python, tmp = fresh_env
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    files = [p for p in Path(site, "lecturelib").rglob("*") if p.is_file()]
+    assert files and not [p for p in files if "solution" in p.name or "instructor" in p.parts]
+    answers = _answer_snippets()
+    assert len(answers) >= 20
+    texts = {p: "\n".join(_code_lines(p.read_text(errors="replace"))) for p in files if p.suffix == ".py"}
+    leaked = {(p.name, a) for p, text in texts.items() for a in answers if a in text}
+    assert not leaked, leaked
