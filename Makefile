@@ -29,7 +29,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# JUPYTER_PATH: the repository's share/jupyter (lecturelib-rise-widgets, so the RISE slideshow
+# shows live widgets; an editable install does not copy it into the venv).
 lab: setup
+	JUPYTER_PATH=$(CURDIR)/share/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH} \
 	MPLBACKEND=module://matplotlib_inline.backend_inline $(BIN)/jupyter lab \
 	  --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG)
 

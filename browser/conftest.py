@@ -74,6 +74,12 @@ def _server_env(runtime: Path) -> dict[str, str]:
         env["LECTURELIB_CIFAR10"] = str(shared)
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env["JUPYTER_RUNTIME_DIR"] = str(runtime)
+    # the repository's lecturelib-rise-widgets extension (live widgets in the RISE
+    # slideshow), first, so the copy under test wins over an installed one
+    shims = str(ROOT / "share" / "jupyter")
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        filter(None, [shims, env.get("JUPYTER_PATH")])
+    )
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
