@@ -43,7 +43,7 @@ def _q1_reveal(q1_drop) -> str:
         f"Measured {sum(drops) / len(drops):.2f}: one 8×8 square (8% of the image) takes the "
         f"probability of the class from about 1 to below 0.5 on {erased} of the 10 digits "
         f"(a logit drop of {min(logits):.1f} to {max(logits):.1f}). A digit's evidence sits "
-        "in a few strokes: hide the right one and a 7 becomes a 1."
+        "in a few strokes: hide the right one and the class is gone."
     )
 
 
