@@ -50,8 +50,8 @@ def _q1_reveal(q1_share) -> str:
     return (
         f"Measured {lenet_share(0.0):.2f} without the prior, {lenet_share(1.0):.3f} with it; "
         f"white noise scores {_white_noise_share():.2f}, a photo about 0.01. The raw "
-        "maximiser is not white noise (LeNet's 5×5 filters and pooling favour some "
-        "frequencies), but nearly half of its energy is edges the prior would remove."
+        "maximiser is far rougher than a photo yet not white noise: close to half of its "
+        "energy is edges that the prior removes."
     )
 
 
@@ -79,8 +79,10 @@ QUESTIONS = {
         check=_q1,
         reveal=_q1_reveal,
         hints=(
-            "A share: 0 means a perfectly smooth image, 1 that every bit of its energy is "
-            "edges at some scale (white noise is close to that end).",
+            (
+                "A share: 0 means a perfectly smooth image, 1 that every bit of its energy is "
+                "edges at some scale (white noise is close to that end)."
+            ),
             (
                 "Without the prior, nothing stops the ascent from using any frequency: "
                 "whatever raises the logit fastest. What do LeNet's small filters and its "
