@@ -19,9 +19,7 @@ spec = importlib.util.spec_from_file_location(
 build = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(build)
 
-NOTEBOOKS = [
-    nb for nb in section_names() if (ROOT / "instructor" / f"nb{nb}.py").exists()
-]
+NOTEBOOKS = section_names()
 QUESTIONS = [(nb, q) for nb in NOTEBOOKS for q in exercises.check_names(nb)]
 
 
