@@ -122,15 +122,21 @@ def _answer_snippets() -> set[str]:
 
 
 def test_wheel_holds_no_answer(fresh_env):
-    python, tmp = fresh_env
+    python, _ = fresh_env
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     files = [p for p in Path(site, "lecturelib").rglob("*") if p.is_file()]
-    assert files and not [p for p in files if "solution" in p.name or "instructor" in p.parts]
+    assert files and not [
+        p for p in files if "solution" in p.name or "instructor" in p.parts
+    ]
     answers = _answer_snippets()
     assert len(answers) >= 20
-    texts = {p: "\n".join(_code_lines(p.read_text(errors="replace"))) for p in files if p.suffix == ".py"}
+    texts = {
+        p: "\n".join(_code_lines(p.read_text(errors="replace")))
+        for p in files
+        if p.suffix == ".py"
+    }
     leaked = {(p.name, a) for p, text in texts.items() for a in answers if a in text}
     assert not leaked, leaked
