@@ -195,6 +195,36 @@ def test_snapshot_grid_has_one_panel_per_iteration(run):
     plt.close(fig)
 
 
+def test_default_box_figure_draws_each_visible_unit_on_its_line(run):
+    """Notebook 01's figure at iteration 703 (the default box, from the data)."""
+    x, y, snaps = run
+    k = 703
+    fig = hup.plot_hidden_units(snaps, x, y, iteration=k, resolution=20)
+    ax = fig.axes[0]
+    i = snaps.index(k)
+    box = ax.get_xlim() + ax.get_ylim()
+    _, visible = hu.compute_unit_segments(snaps.w1[i], snaps.b1[i], box)
+    units = visible.nonzero().flatten()
+    assert len(ax.lines) == len(ax.texts) == len(units) > 0
+    for line, arrow, j in zip(ax.lines, ax.texts, units):
+        ends = torch.tensor(line.get_xydata(), dtype=torch.float32)  # drawn endpoints
+        residual = ends @ snaps.w1[i, j] + snaps.b1[i, j]  # w_j·x + b_j at each end
+        assert residual.abs().max() < 1e-4, (j, residual)
+        tip = torch.tensor(arrow.xy, dtype=torch.float32)
+        assert tip @ snaps.w1[i, j] + snaps.b1[i, j] > 0  # the active side
+    plt.close(fig)
+
+
+def test_snapshot_grid_shows_the_lectures_second_sequence(run):
+    x, y, snaps = run
+    fig = hup.plot_snapshot_grid(
+        snaps, x, y, iterations=hu.LECTURE_ITERATIONS_RUN2, resolution=10
+    )
+    shown = [int(ax.get_title().split()[1]) for ax in fig.axes if ax.get_title()]
+    assert shown == list(hu.LECTURE_ITERATIONS_RUN2)
+    plt.close(fig)
+
+
 def test_widget_slider_changes_readout_without_retraining(run, monkeypatch):
     x, y, snaps = run
 

@@ -235,7 +235,14 @@ def _parents(module: str) -> set[str]:
 # ------------------------------------------------------------------ the layer rules
 # Arrows point one way: notebooks -> sections -> explain -> core; a section's
 # widget side (widget.py, embedding_cache.py) may also use tooling; tooling uses core.
-SECTION_COMPUTE = {"compute", "plots", "lecture", "top_patches", "fooling"}
+SECTION_COMPUTE = {
+    "compute",
+    "plots",
+    "lecture",
+    "top_patches",
+    "fooling",
+    "tsne_from_scratch",
+}
 
 
 def _allowed(module: str) -> tuple[str, ...] | None:

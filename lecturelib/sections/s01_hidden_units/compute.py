@@ -10,13 +10,13 @@ slider of notebook 01 replay training without re-running it.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 from lecturelib.core.models import MLP2D
+from lecturelib.core.threads import single_thread
 from lecturelib.core.validate import check_choice, check_float, check_int
 
 __all__ = [
@@ -140,17 +140,6 @@ def _forward(w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, points: Tensor) -> 
     return torch.einsum("tch,tnh->tnc", w2, hidden) + b2[:, None]
 
 
-@contextmanager
-def _single_thread():
-    """Tiny ops: extra threads only spin (5-10× slower on a busy 2-core CPU)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def train_with_snapshots(
     model: nn.Sequential, x: Tensor, y: Tensor, *, iterations: int = 5000,
     lr: float = 0.1, optimizer: str = "sgd", batch_size: int | None = None,
@@ -191,7 +180,7 @@ def train_with_snapshots(
     params = [layers[0].weight, layers[0].bias, layers[2].weight, layers[2].bias]
     store = [torch.empty(len(keep), *p.shape, device=x.device) for p in params]
     wanted = {k: slot for slot, k in enumerate(keep.tolist())}
-    with _single_thread():
+    with single_thread():  # tiny ops: extra threads only spin
         for step in range(1, iterations + 1):
             xb, yb = x, y
             if batch_size is not None:
