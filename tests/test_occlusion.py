@@ -7,10 +7,14 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 
+from lecturelib.core.imagenet import ImagePreprocess
 from lecturelib.sections.s05_occlusion.compute import (
+    OBJECT_BOXES,
     mask_positions,
     most_sensitive_square,
+    object_box,
     occlusion_sensitivity,
+    region_sensitivity,
 )
 
 
@@ -276,6 +280,53 @@ def test_most_sensitive_square_is_the_box_of_the_largest_drop():
         most_sensitive_square(heat[None], 6, 2)
     with pytest.raises(ValueError, match="size"):
         most_sensitive_square(heat, 0, 2)
+
+
+def test_region_sensitivity_on_a_map_with_a_known_ratio():
+    # 5×5 map, 4×4 masks at stride 4 (centres 2, 6, 10, 14, 18): the box rows 4..12,
+    # columns 0..8 holds the centres (6, 2), (6, 6), (10, 2), (10, 6): 4 of 25 positions
+    heat = torch.ones(5, 5)
+    heat[1:3, 0:2] = 3.0  # 3 per position inside, 1 outside: ratio 3
+    heat[4, 4] = -5.0  # the mask raised the score: counts as 0
+    r = region_sensitivity(heat, (4, 12, 0, 8), size=4, stride=4)
+    assert r.positions == pytest.approx(4 / 25)
+    assert r.sensitivity == pytest.approx(12 / (12 + 20))  # 20 outside entries of 1
+    assert r.ratio == pytest.approx(3 / (20 / 21))  # 21 outside positions, mean 20/21
+    # the same map read as ratio from its two shares
+    s, p = r.sensitivity, r.positions
+    assert r.ratio == pytest.approx((s / p) / ((1 - s) / (1 - p)))
+    # a map that ignores the box: ratio 1, whatever the box's share of positions
+    flat = region_sensitivity(torch.full((5, 5), 2.0), (0, 16, 0, 16), size=4, stride=4)
+    assert flat.positions == pytest.approx(16 / 25) and flat.ratio == pytest.approx(1.0)
+    # a centre on the box's end is outside (ends excluded): rows 4..10 hold centre 6 only
+    assert region_sensitivity(heat, (4, 10, 0, 8), size=4, stride=4).positions == 2 / 25
+    with pytest.raises(ValueError, match="some but not all"):
+        region_sensitivity(heat, (0, 20, 0, 20), size=4, stride=4)
+    with pytest.raises(ValueError, match="some but not all"):
+        region_sensitivity(heat, (0, 1, 0, 1), size=4, stride=4)
+    with pytest.raises(ValueError, match="no positive drop"):
+        region_sensitivity(-heat.abs(), (4, 12, 0, 8), size=4, stride=4)
+    with pytest.raises(ValueError, match="heat must be one"):
+        region_sensitivity(heat[None], (4, 12, 0, 8), size=4, stride=4)
+
+
+def test_object_box_follows_the_resize_and_the_crop():
+    # coffee is 600×400: resize 256 -> 384×256, crop 224 at (16, 80)
+    top, bottom, left, right = OBJECT_BOXES["coffee"][1]
+    assert object_box("coffee", ImagePreprocess([0] * 3, [1] * 3)) == (
+        max(0, round(top * 0.64 - 16)),
+        round(bottom * 0.64 - 16),
+        round(left * 0.64 - 80),
+        round(right * 0.64 - 80),
+    )
+    # a larger resize (ResNet-152's 232 -> smaller scale) moves the box
+    small = object_box("coffee", ImagePreprocess([0] * 3, [1] * 3, resize=232))
+    assert small[2] == round(left * 232 / 400 - round((348 - 224) / 2))
+    for photo in OBJECT_BOXES:  # every box lies inside the crop and is not empty
+        t, b, l, r = object_box(photo, ImagePreprocess([0] * 3, [1] * 3))
+        assert 0 <= t < b <= 224 and 0 <= l < r <= 224
+    with pytest.raises(ValueError, match="photo must be one of"):
+        object_box("astronaut", ImagePreprocess([0] * 3, [1] * 3))
 
 
 def test_plot_and_widget():

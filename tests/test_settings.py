@@ -71,7 +71,7 @@ def test_a_costly_model_gets_the_light_large_values_on_the_light_side_only():
         torch.nn.Linear(2, 2)
     )  # no table entry (LeNet, one's own)
     light = {
-        m: lecture05.settings("cpu", model=m, profile="light") for m in (cheap, costly)
+        m: lecture07.settings("cpu", model=m, profile="light") for m in (cheap, costly)
     }
     assert (light[cheap].auc_steps, light[cheap].auc_stride, light[cheap].auc_n) == (
         16,
@@ -83,11 +83,13 @@ def test_a_costly_model_gets_the_light_large_values_on_the_light_side_only():
         32,
         2,
     )
-    assert (
-        light[costly].auc_photos == ("coffee",) and light[costly].stride == 16
-    )  # no light_large
+    light05 = lecture05.settings("cpu", model=costly, profile="light")
+    assert light05.auc_photos == ("coffee",) and light05.stride == 16  # no light_large
+    assert "auc_n" not in light05  # 05 draws no SmoothGrad map
+    # 05 and 07 score their curves with the same values (FAITHFULNESS_SETTINGS)
+    assert all(light05[k] == light[costly][k] for k in light05 if k.startswith("auc_"))
     assert f"above {LARGE_GFLOPS:g} GFLOPs" in light[costly].describe()
-    lecture = lecture05.settings("cpu", model=costly, profile="lecture")
+    lecture = lecture07.settings("cpu", model=costly, profile="lecture")
     assert (lecture.auc_steps, lecture.auc_stride, lecture.auc_n) == (32, 8, 50)
     assert lecture05.settings(CUDA, model=costly, profile="auto").auc_steps == 32
     assert lecture07.settings("cpu", model=costly, profile="light").sanity_steps == 3

@@ -1,10 +1,12 @@
-"""Deletion and insertion curves (Petsiuk et al., *RISE*, BMVC 2018), notebook 05.
+"""Deletion and insertion curves (Petsiuk et al., *RISE*, BMVC 2018), notebooks 05 and 07.
 
 Remove the pixels in the order of a map, most important first, and follow the class
 score (**deletion**: a faithful map makes it drop fast, a low area under the curve);
 or start from a blurred image and put the pixels back in that order (**insertion**:
 it should rise fast, a high area). A random order is the baseline. Figures are in
-:mod:`lecturelib.explain.plots`.
+:mod:`lecturelib.explain.plots`. Notebook 05 scores occlusion against the random order;
+notebook 07, once every map has been taught, scores them all with the same settings
+(:data:`FAITHFULNESS_SETTINGS`, :func:`curve_options`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.transforms.functional import gaussian_blur
 
+from lecturelib.core.data import PHOTO_NAMES
 from lecturelib.core.hooks import preserved_state
+from lecturelib.core.settings import Setting, Settings
 from lecturelib.core.validate import (
     check_choice,
     check_images,
@@ -28,11 +32,13 @@ from lecturelib.explain.registry import METHODS as _REGISTRY
 from lecturelib.explain.registry import attribution
 
 __all__ = [
+    "FAITHFULNESS_SETTINGS",
     "METHODS",
     "SCORES",
     "Curve",
     "blurred",
     "compute_faithfulness",
+    "curve_options",
     "deletion_curve",
     "importance_map",
     "insertion_curve",
@@ -40,6 +46,32 @@ __all__ = [
 
 METHODS = tuple(_REGISTRY)  # gradient, smoothgrad, deconv, guided, occlusion
 SCORES = ("softmax", "logit")
+
+# The curves' settings on the ImageNet photos, shared by notebooks 05 (occlusion and
+# random) and 07 (every map): each section's lecture.py adds those it uses to its table.
+FAITHFULNESS_SETTINGS = {
+    "auc_photos": Setting(
+        lecture=tuple(PHOTO_NAMES),
+        light=("coffee", "chelsea", "flower"),
+        light_large=("coffee",),
+        doc="photos of the deletion/insertion curves",
+    ),
+    "auc_steps": Setting(
+        lecture=32, light=16, light_large=8, doc="points on each curve, minus one"
+    ),
+    "auc_stride": Setting(
+        lecture=8,
+        light=16,
+        light_large=32,
+        doc="the curves' occlusion stride (32×32 masks)",
+    ),
+    "auc_n": Setting(
+        lecture=50,
+        light=5,
+        light_large=2,
+        doc="SmoothGrad's noisy copies for the curves",
+    ),
+}
 
 
 @dataclasses.dataclass
@@ -224,6 +256,16 @@ def _spread(drop: Tensor, size: int, stride: int, hw) -> Tensor:
     h, w = total.shape[-2:]
     out[..., :h, :w] = total / count.clamp_min(1)
     return out
+
+
+def curve_options(settings: Settings) -> dict:
+    """:func:`compute_faithfulness`'s options from a section's settings: ``steps`` =
+    ``auc_steps``, 32×32 occlusion masks at ``auc_stride``, and SmoothGrad's ``n`` =
+    ``auc_n`` where the table has it (notebook 07; 05 draws no SmoothGrad map)."""
+    options = {"steps": settings.auc_steps, "size": 32, "stride": settings.auc_stride}
+    if "auc_n" in settings:
+        options["n"] = settings.auc_n
+    return options
 
 
 def compute_faithfulness(

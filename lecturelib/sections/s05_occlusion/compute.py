@@ -12,16 +12,23 @@ offers two exact ways to compute them:
   activations. Same maps (to float rounding), less work.
 
 ``method="auto"`` (the default) uses the incremental engine when the model allows it.
+
+Where the sensitivity lies: :data:`OBJECT_BOXES` holds a tight box around the object of
+some shipped photos (model-independent, in the photo's own pixels), :func:`object_box`
+maps it into a model's 224×224 crop, and :func:`region_sensitivity` compares the
+sensitivity per mask position inside the box with that outside.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from lecturelib.core.data import load_photo
 from lecturelib.core.hooks import preserved_state
 from lecturelib.core.validate import (
     check_choice,
@@ -37,11 +44,15 @@ from lecturelib.sections.s05_occlusion._incremental import (
 
 __all__ = [
     "METHODS",
+    "OBJECT_BOXES",
     "SCORES",
+    "RegionSensitivity",
     "map_shape",
     "mask_positions",
     "most_sensitive_square",
+    "object_box",
     "occlusion_sensitivity",
+    "region_sensitivity",
 ]
 
 METHODS = ("auto", "full", "incremental")
@@ -204,3 +215,109 @@ def most_sensitive_square(
     i, j = divmod(int(heat.argmax()), heat.shape[-1])
     top, left = i * stride, j * stride
     return top, top + size, left, left + size
+
+
+# A tight box around the object of a shipped photo, drawn once on the photo itself
+# (``load_photo(name)``, its own pixels): ``(what, (top, bottom, left, right))``, ends
+# excluded. Model-independent: :func:`object_box` maps it into a model's input crop.
+OBJECT_BOXES: dict[str, tuple[str, tuple[int, int, int, int]]] = {
+    "coffee": ("the cup (rim, coffee, handle; not the saucer)", (18, 305, 172, 410)),
+    "flower": ("the dahlia in front (not the one cut by the bottom edge)", (85, 355, 168, 445)),
+}  # fmt: skip
+
+
+def object_box(photo: str, preprocess) -> tuple[int, int, int, int]:
+    """The object's box of :data:`OBJECT_BOXES` in ``preprocess``'s input crop.
+
+    Args:
+        photo: a name in :data:`OBJECT_BOXES`.
+        preprocess: an :class:`~lecturelib.core.imagenet.ImagePreprocess` (its
+            ``resize``: the shorter side, then a centre crop of ``size``).
+    Returns:
+        ``(top, bottom, left, right)`` in the crop's pixels, ends excluded, clipped to
+        ``[0, size]``.
+    """
+    if photo not in OBJECT_BOXES:
+        raise ValueError(f"photo must be one of {sorted(OBJECT_BOXES)}; got {photo!r}")
+    width, height = load_photo(photo).size
+    resize, size = preprocess.resize, preprocess.size
+    short = min(width, height)  # torchvision's resize: shorter side -> resize
+    new_w, new_h = (
+        (resize, int(resize * height / width))
+        if width == short
+        else (int(resize * width / height), resize)
+    )
+    off_y, off_x = round((new_h - size) / 2), round((new_w - size) / 2)
+    top, bottom, left, right = OBJECT_BOXES[photo][1]
+
+    def place(v, scale, offset):
+        return min(max(round(v * scale - offset), 0), size)
+
+    return (
+        place(top, new_h / height, off_y),
+        place(bottom, new_h / height, off_y),
+        place(left, new_w / width, off_x),
+        place(right, new_w / width, off_x),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class RegionSensitivity:
+    """Where a sensitivity map's mass lies, relative to a region.
+
+    ``positions``: the share of mask positions whose square's centre is in the region;
+    ``sensitivity``: the share of the positive drops summed there; ``ratio``: the mean
+    positive drop per position inside over that outside, i.e.
+    ``(sensitivity / positions) / ((1 - sensitivity) / (1 - positions))`` — 1 when the
+    map ignores the region, above 1 when it concentrates there.
+    """
+
+    positions: float
+    sensitivity: float
+    ratio: float
+
+
+def region_sensitivity(
+    heat: Tensor, box: tuple[int, int, int, int], *, size: int, stride: int
+) -> RegionSensitivity:
+    """Compare a map's sensitivity inside ``box`` with that outside, per mask position.
+
+    A mask position is inside when the centre of its square,
+    ``(i·stride + size / 2, j·stride + size / 2)``, lies in the box. Drops below 0 (the
+    mask raised the score) count as 0. A box covering most positions makes
+    ``sensitivity`` large whatever the map: compare it with ``positions``, or read
+    ``ratio``, which is 1 for a map that ignores the box.
+
+    Args:
+        heat: one (H', W') map of :func:`occlusion_sensitivity`, made with ``size`` and
+            ``stride``.
+        box: ``(top, bottom, left, right)`` in pixels, ends excluded.
+    Raises:
+        ValueError: the box holds no mask centre, or all of them, or no drop is > 0.
+    """
+    if not isinstance(heat, Tensor) or heat.dim() != 2:
+        shape = tuple(heat.shape) if isinstance(heat, Tensor) else type(heat).__name__
+        raise ValueError(f"heat must be one (H', W') sensitivity map; got {shape}")
+    size = check_int("size", size, low=1)
+    stride = check_int("stride", stride, low=1)
+    top, bottom, left, right = box
+    rows = torch.arange(heat.shape[0], dtype=torch.float64) * stride + size / 2
+    cols = torch.arange(heat.shape[1], dtype=torch.float64) * stride + size / 2
+    inside = ((rows >= top) & (rows < bottom))[:, None] & (
+        (cols >= left) & (cols < right)
+    )[None]
+    n_in = int(inside.sum())
+    if n_in in (0, inside.numel()):
+        raise ValueError(
+            f"box {tuple(box)} must hold some but not all of the {inside.numel()} mask "
+            f"centres; it holds {n_in}"
+        )
+    drop = heat.detach().double().cpu().clamp(min=0)
+    total = float(drop.sum())
+    if total == 0:
+        raise ValueError("heat has no positive drop: no sensitivity to locate")
+    positions = n_in / inside.numel()
+    mean_in = float(drop[inside].mean())
+    mean_out = float(drop[~inside].mean())
+    ratio = mean_in / mean_out if mean_out > 0 else float("inf")
+    return RegionSensitivity(positions, float(drop[inside].sum()) / total, ratio)

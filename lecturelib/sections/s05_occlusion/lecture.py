@@ -12,8 +12,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from lecturelib.core.data import PHOTO_NAMES
 from lecturelib.core.settings import Setting, Settings, load_settings
+from lecturelib.explain.faithfulness import FAITHFULNESS_SETTINGS
 
 __all__ = ["SETTINGS", "lecture_table", "settings"]
 
@@ -22,27 +22,8 @@ SETTINGS = {
     "widget_stride": Setting(
         lecture=2, light=32, doc="the widget's stride (each move recomputes)"
     ),
-    "auc_photos": Setting(
-        lecture=tuple(PHOTO_NAMES),
-        light=("coffee", "chelsea", "flower"),
-        light_large=("coffee",),
-        doc="photos of the deletion/insertion curves",
-    ),
-    "auc_steps": Setting(
-        lecture=32, light=16, light_large=8, doc="points on each curve, minus one"
-    ),
-    "auc_stride": Setting(
-        lecture=8,
-        light=16,
-        light_large=32,
-        doc="the curves' occlusion stride (32×32 masks)",
-    ),
-    "auc_n": Setting(
-        lecture=50,
-        light=5,
-        light_large=2,
-        doc="SmoothGrad's noisy copies for the curves",
-    ),
+    # the deletion/insertion curves (occlusion and random here; every map in 07)
+    **{k: v for k, v in FAITHFULNESS_SETTINGS.items() if k != "auc_n"},
 }
 
 
@@ -56,19 +37,20 @@ def settings(
     return load_settings(SETTINGS, device, profile=profile, model=model)
 
 
-def lecture_table(*, size, stride, models, seconds, on_object):
+def lecture_table(*, size, stride, models, seconds, region):
     """Notebook 05's closing table: the lecture's settings and claims next to this run's.
 
     Args:
         size, stride: the mask and stride used; models: names of the models shown.
         seconds: ``{model: seconds per map}`` at that stride.
-        on_object: ``{(photo, model): bool}``, whether the most sensitive square
-            overlaps the object's box.
+        region: ``{(photo, model): RegionSensitivity}`` of each map against the
+            object's tight box (:func:`~lecturelib.sections.s05_occlusion.compute.region_sensitivity`).
     Returns:
         ``pandas.DataFrame`` with columns "lecture" and "here".
     """
     n_masks = ((224 - size) // stride + 1) ** 2
-    hits = sum(on_object.values())
+    ratios = [r.ratio for r in region.values()]
+    shares = [r.positions for r in region.values()]
     rows = [
         ("occlusion mask", "32 × 32", f"{size} × {size}, filled with 0 (the mean colour)"),
         ("stride", "2", f"{stride}" + ("" if stride == 2 else " (light profile; LECTURELIB_SETTINGS=lecture: 2)")),
@@ -77,9 +59,11 @@ def lecture_table(*, size, stride, models, seconds, on_object):
         ("cost", "as many forward passes as mask locations, ideally the number of pixels",
          f"{n_masks:,} masks per map; "
          + ", ".join(f"{m} {s:.1f} s" for m, s in seconds.items())
-         + " per map (method=\"auto\": incremental where the model allows)"),
+         + " per map"),
         ("models", "AlexNet, VGG16, VGG19", ", ".join(models)),
         ("the maps are bright on the object (picture)", "—",
-         f"most sensitive square on the object's box in {hits} of {len(on_object)} maps"),
+         (f"mean drop per mask on the object's tight box / off it: {min(ratios):.1f} to "
+          f"{max(ratios):.1f} over {len(ratios)} maps (the box holds "
+          f"{min(shares):.0%} to {max(shares):.0%} of the mask positions)")),
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["", "lecture", "here"]).set_index("")

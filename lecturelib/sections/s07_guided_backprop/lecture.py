@@ -1,9 +1,10 @@
-"""Notebook 07, slides 46-58: the settings (photos, CIFAR-10 patches, the sanity checks) and the closing table.
+"""Notebook 07, slides 46-58: the settings (photos, CIFAR-10 patches, the sanity checks, the deletion/insertion curves) and the closing table.
 
 ``lecture``: every photo, 2,000 CIFAR-10 images for the top patches, sanity cascades on
-three photos with ten randomised states. ``light``: a 2-core CPU; on a model above
-:data:`lecturelib.core.settings.LARGE_GFLOPS` (VGG, ResNet-152) the cascades take the
-cheaper ``light_large`` value (``settings(device, model=model)``).
+three photos with ten randomised states, curves on every photo with 32 steps. ``light``:
+a 2-core CPU; on a model above :data:`lecturelib.core.settings.LARGE_GFLOPS` (VGG,
+ResNet-152) the cascades and curves take the cheaper ``light_large`` values
+(``settings(device, model=model)``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from torch import nn
 
 from lecturelib.core.data import PHOTO_NAMES
 from lecturelib.core.settings import Setting, Settings, load_settings
+from lecturelib.explain.faithfulness import FAITHFULNESS_SETTINGS
 from lecturelib.explain.sanity import SANITY_SETTINGS
 
 __all__ = ["SETTINGS", "lecture_table", "settings"]
@@ -28,6 +30,7 @@ SETTINGS = {
         lecture=2000, light=300, doc="CIFAR-10 images searched for top patches"
     ),
     **SANITY_SETTINGS,
+    **FAITHFULNESS_SETTINGS,  # the deletion/insertion curves of every map (as 05's)
 }
 
 
