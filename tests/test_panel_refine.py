@@ -1,0 +1,134 @@
+"""A panel that draws as it goes (``refines``) and records each move (``last_timing``).
+
+The computations run on a fake clock: each step "takes" 0.2 s, so the tests know
+exactly when the panel may show a partial picture (every ``REFINE_S`` = 0.5 s).
+"""
+
+import base64
+
+import matplotlib.pyplot as plt
+import pytest
+
+import lecturelib.tooling.panel as P
+from lecturelib.tooling.cache import cached
+from lecturelib.tooling.panel import Panel, as_in_page, live_panels, slider
+
+STEP_S = 0.2
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(P, "_clock", fake)
+    return fake
+
+
+def _figure(mean: float, done: int):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.bar([0], [mean])
+    ax.set_ylim(0, 10)
+    ax.set_title(f"{done} steps")
+    return fig
+
+
+def _compute(clock, shown, *, interrupt_at=None):
+    """A running mean of 1..n, one step each 0.2 s; ``draw`` gets each partial mean."""
+
+    def compute(v, progress, draw=None):
+        total = 0.0
+        for k in range(1, v["n"] + 1):
+            clock.now += STEP_S
+            if k == interrupt_at:
+                raise KeyboardInterrupt
+            total += k
+            mean = total / k
+            if draw is not None:
+                draw(
+                    lambda mean=mean, k=k: (
+                        shown.append(k) or _figure(mean, k),
+                        f"k={k}",
+                    )
+                )
+        return _figure(total / v["n"], v["n"]), f"mean of {v['n']}"
+
+    return compute
+
+
+def _work(**values):
+    """A result the cache stores: a move in the page first looks for it there."""
+    return sorted(values.items())
+
+
+def _png_bytes(panel):
+    return [base64.b64decode(o["data"]["image/png"]) for o in panel.output.outputs]
+
+
+def test_partial_pictures_every_half_second_and_the_same_final_picture(clock):
+    shown, readouts = [], []
+    w = Panel({"n": slider("n", 2, 1, 20)}, _compute(clock, shown), refines=True)
+    w.readout.observe(lambda c: readouts.append(c["new"]), names="value")
+    w.controls["n"].value = 12  # 12 steps: 2.4 s
+    # the first partial picture after 3 steps (0.6 s ≥ 0.5 s), then every 3 steps
+    assert shown == [3, 6, 9, 12]
+    assert sum(r.startswith("<i>refining…</i> k=") for r in readouts) == 4
+    t = w.last_timing
+    assert t.values == {"n": 12} and t.state == "drawn" and not t.announced
+    assert t.first_picture_s == pytest.approx(0.6)
+    assert t.done_s == pytest.approx(2.4) and t.pictures == 5
+    assert w.readout.value.startswith("mean of 12")
+
+    plain = Panel({"n": slider("n", 12, 1, 20)}, _compute(clock, []))
+    assert plain.last_timing.pictures == 1  # no partial pictures without refines
+    assert _png_bytes(w) == _png_bytes(plain)  # the final picture is the same
+    assert live_panels()[-2:] == [w, plain]
+
+
+def test_a_short_computation_draws_no_partial_picture(clock):
+    shown = []
+    w = Panel({"n": slider("n", 1, 1, 20)}, _compute(clock, shown), refines=True)
+    w.controls["n"].value = 2  # 0.4 s: under REFINE_S
+    assert shown == [] and w.last_timing.pictures == 1
+    assert w.last_timing.first_picture_s == pytest.approx(0.4)
+
+
+def test_the_stop_button_stops_a_refining_computation(clock):
+    shown = []
+    w = Panel(
+        {"n": slider("n", 1, 1, 20)},
+        _compute(clock, shown, interrupt_at=8),
+        refines=True,
+    )
+    w.controls["n"].value = 20
+    assert w.state == "stopped" and shown == [3, 6]
+    assert w.last_timing.state == "stopped" and w.last_timing.pictures == 2
+    assert w.output.outputs[0]["data"]["text/plain"] == "stopped"
+
+
+def test_an_announced_move_is_recorded_with_its_estimate(
+    clock, monkeypatch, empty_cache
+):
+    monkeypatch.setattr(P, "BUDGET_S", 10.0)
+    steps = _compute(clock, [])
+    w = Panel(
+        {"n": slider("n", 1, 1, 500)},
+        lambda v, progress: (cached(_work, **v), steps(v, progress))[1],
+        cost=lambda v: v["n"],
+        unit_seconds=lambda: STEP_S,
+    )
+    with as_in_page():
+        w.controls["n"].value = 100  # about 20 s: announced
+    t = w.last_timing
+    assert t.announced and t.state == "estimate" and t.pictures == 0
+    assert t.estimate == pytest.approx(20.0, rel=0.05)
+    assert t.first_picture_s is None and t.done_s == pytest.approx(0.0)
+    w.button.click()  # "compute": measured
+    t = w.last_timing
+    assert not t.announced and t.state == "drawn" and t.done_s == pytest.approx(20.0)
