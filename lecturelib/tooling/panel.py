@@ -318,6 +318,7 @@ class Panel(W.VBox):
     Attributes:
         last_timing: :class:`MoveTiming` of the last move (None before the first).
         passive: the names of the passive controls.
+        name: the function that built the panel (``compute``'s enclosing name).
     """
 
     _count = 0
@@ -338,6 +339,7 @@ class Panel(W.VBox):
     ):
         self.controls = dict(controls)
         self.passive = frozenset(passive)
+        self.name = getattr(compute, "__qualname__", "panel").split(".<locals>")[0]
         self.last_timing: MoveTiming | None = None
         self._refines = refines
         Panel._count += 1
