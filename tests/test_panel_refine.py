@@ -8,8 +8,14 @@ import base64
 
 import matplotlib.pyplot as plt
 import pytest
+import torch
+from tiny_models import small_cnn
 
 import lecturelib.tooling.panel as P
+from lecturelib.core.device import make_generator
+from lecturelib.sections.s06_saliency.compute import smoothgrad
+from lecturelib.sections.s08_maximize_response.compute import maximize_response
+from lecturelib.sections.s09_adversarial.fooling import fooling_search
 from lecturelib.tooling.cache import cached
 from lecturelib.tooling.panel import Panel, as_in_page, live_panels, slider
 
@@ -132,3 +138,50 @@ def test_an_announced_move_is_recorded_with_its_estimate(
     w.button.click()  # "compute": measured
     t = w.last_timing
     assert not t.announced and t.state == "drawn" and t.done_s == pytest.approx(20.0)
+
+
+# -- the computations that draw as they go: partial results never change the final one
+
+
+def test_smoothgrad_partial_means_lead_to_the_same_result():
+    model, x = small_cnn(), torch.rand(2, 3, 12, 12)
+    seen = []
+    kw = {"n": 10, "sigma": 0.2, "batch_size": 4, "progress": False}
+    plain = smoothgrad(model, x, 1, generator=torch.Generator().manual_seed(0), **kw)
+    refined = smoothgrad(
+        model, x, 1, generator=torch.Generator().manual_seed(0),
+        on_partial=lambda done, mean: seen.append((done, mean)), **kw,
+    )  # fmt: skip
+    assert torch.equal(plain, refined)
+    # 20 copies in batches of 4: image 0 has copies 0-9, image 1 copies 10-19
+    assert [done for done, _ in seen] == [0, 0, 2, 6]
+    assert seen[-1][1].shape == x.shape
+    assert torch.allclose(seen[-1][1][0], plain[0])  # image 0 complete after 12 copies
+
+
+def test_maximize_response_partial_images_lead_to_the_same_result():
+    model, seen = small_cnn(), []
+    kw = {"steps": 5, "size": 12, "progress": False}
+    plain = maximize_response(model, 2, generator=make_generator(0), **kw)
+    refined = maximize_response(
+        model, 2, generator=make_generator(0),
+        on_partial=lambda done, x, h: seen.append((done, x.clone(), h)), **kw,
+    )  # fmt: skip
+    assert all(torch.equal(a, b) for a, b in zip(plain, refined, strict=True))
+    assert [done for done, _, _ in seen] == [1, 2, 3, 4]
+    assert seen[-1][2].shape == (4, 1)
+    assert torch.equal(seen[-1][2], plain[1][:4])
+
+
+def test_fooling_search_partial_bests_lead_to_the_same_result():
+    model, seen = small_cnn(), []
+    kw = {"shape": (3, 8, 8), "population": 8, "generations": 4, "progress": False}
+    plain = fooling_search(model, 1, generator=make_generator(0), **kw)
+    refined = fooling_search(
+        model, 1, generator=make_generator(0),
+        on_partial=lambda done, best, h: seen.append((done, best, h)), **kw,
+    )  # fmt: skip
+    assert all(torch.equal(a, b) for a, b in zip(plain, refined, strict=True))
+    assert [done for done, _, _ in seen] == [1, 2, 3]
+    assert seen[-1][1].shape == (3, 8, 8)
+    assert torch.equal(seen[-1][2], plain[1][:4])

@@ -313,7 +313,9 @@ class Panel(W.VBox):
             ``draw(make)`` (``make() -> (figures, readout HTML)`` of a partial result)
             shows that picture when :data:`REFINE_S` seconds have passed since the
             move or the last picture (``make`` is not called otherwise), with the
-            readout "refining…". Partial pictures never change the final one.
+            readout "refining…"; and no sooner than 3× the last partial picture's
+            drawing time (drawing takes at most a quarter of the time). Partial
+            pictures never change the final one.
 
     Attributes:
         last_timing: :class:`MoveTiming` of the last move (None before the first).
@@ -434,15 +436,17 @@ class Panel(W.VBox):
     def _drawer(self) -> Callable[[Callable[[], tuple[Any, str]]], None]:
         """The ``draw`` callback of a refining computation (see ``refines``)."""
         start = self.last_timing.t_move if self.last_timing else _clock()
-        last = [start]
+        last, cost = [start], [0.0]  # the last picture's end and its drawing time
 
         def draw(make: Callable[[], tuple[Any, str]]) -> None:
-            if _clock() - last[0] < REFINE_S:
+            now = _clock()
+            if now - last[0] < max(REFINE_S, 3 * cost[0]):
                 return
             figs, text = make()
             self._show(figs)
             self.readout.value = f"<i>refining…</i> {text}"
             last[0] = _clock()
+            cost[0] = last[0] - now
 
         return draw
 

@@ -16,6 +16,7 @@ SWEEPS = {
         "n": [1, 5, 10, 20, 50],
     }
 }  # fmt: skip
+BATCH = 8  # noisy copies per pass: a first running mean within about a second
 
 
 def saliency_widget(
@@ -45,13 +46,20 @@ def saliency_widget(
         "n": slider("n copies", n, 1, max_n),
     }
 
-    def compute(v: dict, progress: bool):
+    def compute(v: dict, progress: bool, draw):
         i, k, s = v["image"], v["n"], v["sigma"]
         x = images[i : i + 1]
         gen = torch.Generator(device=x.device).manual_seed(seed)
         grad = cached(saliency, model, x)
+
+        def partial(done: int, mean: Tensor) -> None:  # the running mean, as it goes
+            maps = {"gradient": grad, f"SmoothGrad ({done} of {k})": mean}
+            text = f"{names[i]}: σ = {s:.2f}·Δ, SmoothGrad over {done} of {k} copies"
+            draw(lambda: (plot_saliency(x, maps, to_display=to_display), text))
+
         smooth = cached(
             smoothgrad, model, x, n=k, sigma=s, generator=gen, progress=progress,
+            batch_size=BATCH, on_partial=partial,
             cache_ignore=("batch_size",),  # batch invariant: tests/test_contract.py
         )  # fmt: skip
         text = (
@@ -67,4 +75,5 @@ def saliency_widget(
         cost=lambda v: v["n"] + 1,  # one backward pass per noisy copy
         unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
         sweep=SWEEPS["saliency_widget"],
+        refines=True,
     )
