@@ -36,6 +36,10 @@ RESULTS = HERE / "results"
 ANSWER_S = 1.0  # a move "answers at once" within this
 MEASURE_BELOW_S = 300.0  # announced settings estimated under this are computed
 MISFIRE_AT_S = 5.0  # an announced setting that took at most this should have run
+INTRO = (
+    "Every control moved as in the page, on an empty result cache. Complete: the "
+    "final picture shown; first picture: partial or final. Measured:"
+)
 
 
 # -- in the notebook's kernel ----------------------------------------------------------
@@ -223,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default="", help="prefixes, e.g. 05,06")
     parser.add_argument("--quick", action="store_true", help="3 values per control")
     parser.add_argument("--cell-timeout", type=int, default=None)
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other notebooks of results/widgets.json (measured earlier)",
+    )
     args = parser.parse_args(argv)
     from lecturelib.tooling.notebook_runner import (
         CELL_TIMEOUT,
@@ -250,18 +259,29 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    header = (
-        f"Measured {dt.datetime.now():%Y-%m-%d %H:%M}, `python benchmarks/bench_widgets.py"
+    run = (
+        f"{dt.datetime.now():%Y-%m-%d %H:%M}, `python benchmarks/bench_widgets.py"
         f"{' --notebooks ' + args.notebooks if args.notebooks else ''}"
-        f"{' --quick' if args.quick else ''}`: {count} values per control, moved as in "
-        f"the page, empty result cache, {cores} cores, load average {load:.1f} before "
-        f"and {after:.1f} after ({time.perf_counter() - started:.0f} s in all). "
-        "Complete: the final picture shown; first picture: partial or final."
+        f"{' --quick' if args.quick else ''}`: {count} values per control, "
+        f"{cores} cores, load average {load:.1f} before and {after:.1f} after "
+        f"({time.perf_counter() - started:.0f} s)"
     )
+    runs = {nb: run for nb in per_nb}
+    saved = RESULTS / "widgets.json"
+    if args.merge and saved.exists():  # the other notebooks, as measured before
+        old = json.loads(saved.read_text())
+        keep = [nb for nb in old["notebooks"] if nb not in per_nb]
+        rows = [r for r in old["moves"] if r["notebook"] in keep] + rows
+        per_nb = {nb: old["notebooks"][nb] for nb in keep} | per_nb
+        runs = {nb: old["runs"][nb] for nb in keep} | runs
+        errors = {nb: e for nb, e in old["errors"].items() if nb in keep} | errors
+    per_nb, runs = dict(sorted(per_nb.items())), dict(sorted(runs.items()))
+    rows.sort(key=lambda r: r["notebook"])
+    header = "\n".join([INTRO, ""] + [f"- {nb}: {when}" for nb, when in runs.items()])
     RESULTS.mkdir(exist_ok=True)
     text = markdown(per_nb, rows, errors, header)
     (RESULTS / "widgets.md").write_text(text)
-    data = {"header": header, "summary": summary(rows), "notebooks": per_nb}
+    data = {"summary": summary(rows), "notebooks": per_nb, "runs": runs}
     data |= {"errors": errors, "moves": rows}
     (RESULTS / "widgets.json").write_text(json.dumps(data, indent=1) + "\n")
     print(text)
