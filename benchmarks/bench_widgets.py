@@ -129,7 +129,10 @@ def misfired(row: dict) -> bool:
 
 def summary(rows: list[dict]) -> dict:
     moves = len(rows)
-    complete = sum(r["state"] == "drawn" and r["done_s"] <= ANSWER_S for r in rows)
+    complete = sum(
+        r["state"] == "drawn" and not r["announced"] and r["done_s"] <= ANSWER_S
+        for r in rows
+    )
     first = sum(
         r["first_picture_s"] is not None and r["first_picture_s"] <= ANSWER_S
         for r in rows
