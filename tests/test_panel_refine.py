@@ -150,7 +150,7 @@ def test_smoothgrad_partial_means_lead_to_the_same_result():
     plain = smoothgrad(model, x, 1, generator=torch.Generator().manual_seed(0), **kw)
     refined = smoothgrad(
         model, x, 1, generator=torch.Generator().manual_seed(0),
-        on_partial=lambda done, mean: seen.append((done, mean)), **kw,
+        on_partial=lambda done, mean, state: seen.append((done, mean)), **kw,
     )  # fmt: skip
     assert torch.equal(plain, refined)
     # 20 copies in batches of 4: image 0 has copies 0-9, image 1 copies 10-19
@@ -185,3 +185,27 @@ def test_fooling_search_partial_bests_lead_to_the_same_result():
     assert [done for done, _, _ in seen] == [1, 2, 3]
     assert seen[-1][1].shape == (3, 8, 8)
     assert torch.equal(seen[-1][2], plain[1][:4])
+
+
+def test_smoothgrad_resumed_from_a_partial_state_gives_the_same_result():
+    model, x = small_cnn(), torch.rand(1, 3, 12, 12)
+    states = {}
+    kw = {"sigma": 0.3, "batch_size": 4, "progress": False}
+    smoothgrad(
+        model, x, 2, n=10, generator=torch.Generator().manual_seed(0),
+        on_partial=lambda done, mean, state: states.update([state]), **kw,
+    )  # fmt: skip
+    assert sorted(states) == [4, 8]  # after each batch but the last
+    for n in (8, 9, 23):  # n moved up (or down to a state's copies): same result
+        fresh = smoothgrad(
+            model, x, 2, n=n, generator=torch.Generator().manual_seed(0), **kw
+        )
+        resumed = smoothgrad(
+            model, x, 2, n=n, generator=torch.Generator().manual_seed(0),
+            resume=(8, states[8]), **kw,
+        )  # fmt: skip
+        assert torch.equal(fresh, resumed), n
+    with pytest.raises(ValueError, match="resume"):
+        smoothgrad(model, x, 2, n=7, resume=(8, states[8]), **kw)  # n < copies
+    with pytest.raises(ValueError, match="multiple of batch_size"):
+        smoothgrad(model, x, 2, n=10, resume=(6, states[8]), **kw)

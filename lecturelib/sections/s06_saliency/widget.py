@@ -46,21 +46,29 @@ def saliency_widget(
         "n": slider("n copies", n, 1, max_n),
     }
 
+    done_before: dict = {}  # (image, σ) -> {copies: running total}: resume states
+
     def compute(v: dict, progress: bool, draw):
         i, k, s = v["image"], v["n"], v["sigma"]
         x = images[i : i + 1]
         gen = torch.Generator(device=x.device).manual_seed(seed)
         grad = cached(saliency, model, x)
+        if (i, s) not in done_before:  # states of the last image and σ only (memory)
+            done_before.clear()
+        states = done_before.setdefault((i, s), {})  # copies -> running total
 
-        def partial(done: int, mean: Tensor) -> None:  # the running mean, as it goes
+        def partial(done: int, mean: Tensor, state) -> None:  # as it goes
+            states[state[0]] = state[1]
             maps = {"gradient": grad, f"SmoothGrad ({done} of {k})": mean}
             text = f"{names[i]}: σ = {s:.2f}·Δ, SmoothGrad over {done} of {k} copies"
             draw(lambda: (plot_saliency(x, maps, to_display=to_display), text))
 
+        reuse = max((c for c in states if c <= k), default=0)  # n moved up: go on
         smooth = cached(
             smoothgrad, model, x, n=k, sigma=s, generator=gen, progress=progress,
             batch_size=BATCH, on_partial=partial,
-            cache_ignore=("batch_size",),  # batch invariant: tests/test_contract.py
+            resume=(reuse, states[reuse]) if reuse else None,
+            cache_ignore=("batch_size", "resume"),  # neither changes the result
         )  # fmt: skip
         text = (
             f"{names[i]}: σ = {s:.2f}·Δ, n = {k}; mean |gradient| "
