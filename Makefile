@@ -18,7 +18,7 @@ export LECTURELIB_CIFAR10 ?= $(SHARED_CIFAR)
 export MPLBACKEND ?= Agg
 
 .PHONY: setup lab lint test test-unit test-notebooks test-models test-browser html site slides bench precompute clean
-.PHONY: test-hosted lock exercises
+.PHONY: test-hosted lock exercises bench-widgets
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -101,6 +101,11 @@ exercises: setup
 # `make bench QUICK=1`: the short versions, into benchmarks/results/REPORT-quick.md.
 bench: setup
 	$(BIN)/python benchmarks/run_all.py $(if $(QUICK),--quick,) --cell-timeout $(CELL_TIMEOUT)
+
+# Slider latency: every control of every panel moved as in the page, on an empty cache
+# -> benchmarks/results/widgets.md (also part of `make bench`). NB=05,06 for some notebooks.
+bench-widgets: setup
+	$(BIN)/python benchmarks/bench_widgets.py $(if $(NB),--notebooks $(NB),) --cell-timeout $(CELL_TIMEOUT)
 
 # Fill the result cache before class: NB="05 06" for some notebooks, SWEEP=0 to skip sweeps.
 precompute: setup

@@ -110,7 +110,7 @@ __all__ = [
     "keyable",
 ]
 
-NEVER_KEYED = frozenset({"progress", "threads"})
+NEVER_KEYED = frozenset({"progress", "threads", "on_partial"})
 
 _OFF = {"off", "0", "false", "no", "none"}
 _MEMORY_ENTRIES = 16
@@ -574,8 +574,9 @@ def cached(
             cache is off, ``LECTURELIB_CACHE=off`` still wins).
         cache_name: sub-folder of the cache (default: ``fn``'s qualified name).
         cache_ignore: argument names left out of the key, besides
-            :data:`NEVER_KEYED` (``progress`` and ``threads`` change the display or the
-            speed of lecturelib's functions, never their result).
+            :data:`NEVER_KEYED` (``progress``, ``threads`` and ``on_partial``, a
+            callback shown partial results, change the display or the speed of
+            lecturelib's functions, never their result).
     Returns:
         ``fn``'s result (a fresh copy on a hit, on the device of the first tensor,
         model or device argument).

@@ -15,7 +15,13 @@
 - runs the computation with a progress bar (tqdm.auto) shown above ``.output``;
 - shows an exception's type and message in ``.output`` (the readout says it failed)
   and a kernel interrupt (the stop button) as "stopped"; the next move works again;
-- says whether the result came from the cache (:func:`lecturelib.tooling.cache.cache_watch`).
+- says whether the result came from the cache (:func:`lecturelib.tooling.cache.cache_watch`);
+- draws as it goes when built with ``refines=True``: ``compute(values, progress,
+  draw)`` may call ``draw(make)`` with a zero-argument ``make() -> (figures,
+  readout_html)`` of a partial result; the panel calls ``make`` and shows its picture
+  (readout "refining…") at most every :data:`REFINE_S` seconds, the first time
+  :data:`REFINE_S` after the move; what ``compute`` returns is the final picture;
+- records the last move's times in ``.last_timing`` (:class:`MoveTiming`).
 
 ``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`): each
 widget module's ``SWEEPS`` (widget function name → control name → values, or
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import html
 import io
 import os
@@ -47,15 +54,19 @@ from lecturelib.core.hooks import preserved_state
 from lecturelib.tooling.cache import NotCached, cache_only, cache_watch
 
 __all__ = [
-    "BUDGET_S", "EVERY", "CostModel", "Panel", "forward_seconds", "menu", "slider",
-    "sweep_all",
+    "BUDGET_S", "EVERY", "REFINE_S", "CostModel", "MoveTiming", "Panel", "as_in_page",
+    "forward_seconds", "live_panels", "menu", "slider", "sweep_all",
 ]  # fmt: skip
 
 #: Seconds a control move may start without asking; above, a "compute" button.
 BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_BUDGET", "10"))
 PROGRESS_S = 2.0  # expected seconds above which the compute function shows a bar
+#: Seconds between two pictures of a computation that draws as it goes (``refines``).
+REFINE_S = 0.5
 _STYLE = {"description_width": "initial"}
 _SWEEPABLE: weakref.WeakSet = weakref.WeakSet()
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # every panel still referenced
+_PAGE = [False]  # inside as_in_page(): moves made from code count as moves in the page
 _clock = time.perf_counter  # what the panel measures computations with (tests: fake)
 
 
@@ -107,9 +118,62 @@ def _sweep_values(control, values) -> list:
 
 def _from_code() -> bool:
     """True when a notebook cell (not a move in the page) changed the control."""
+    if _PAGE[0]:
+        return False
     kernel = getattr(get_ipython(), "kernel", None)
     parent = kernel.get_parent() if hasattr(kernel, "get_parent") else {}
     return parent.get("header", {}).get("msg_type") == "execute_request"
+
+
+@contextlib.contextmanager
+def as_in_page():
+    """Within, a control set by code counts as a move in the page: the budget applies
+    (settings estimated above :data:`BUDGET_S` are announced, not computed). For the
+    latency benchmark (``benchmarks/bench_widgets.py``), which drives panels from a cell."""
+    before, _PAGE[0] = _PAGE[0], True
+    try:
+        yield
+    finally:
+        _PAGE[0] = before
+
+
+def live_panels() -> list[Panel]:
+    """Every panel still alive in this kernel, oldest first."""
+    return sorted(_LIVE, key=lambda p: p._serial)
+
+
+@dataclasses.dataclass
+class MoveTiming:
+    """What the last move of a panel did, on the panel's clock (seconds).
+
+    ``t_move``: when the panel started answering; ``t_first_picture``: when its first
+    picture (partial or final) was shown, None when none was (announced, failed);
+    ``t_done``: when it finished; ``announced``: the estimate was shown instead of
+    computing; ``estimate``: the estimated seconds (None: none); ``state``: the
+    panel's state afterwards ("drawn", "estimate", "failed", "stopped");
+    ``pictures``: pictures shown (partial ones included); ``values``: the setting.
+    """
+
+    values: dict
+    t_move: float
+    t_first_picture: float | None = None
+    t_done: float | None = None
+    announced: bool = False
+    estimate: float | None = None
+    state: str = "computing"
+    pictures: int = 0
+
+    @property
+    def first_picture_s(self) -> float | None:
+        """Seconds from the move to the first picture (None: no picture)."""
+        return (
+            None if self.t_first_picture is None else self.t_first_picture - self.t_move
+        )
+
+    @property
+    def done_s(self) -> float | None:
+        """Seconds from the move to the end of its answer."""
+        return None if self.t_done is None else self.t_done - self.t_move
 
 
 def slider(label: str, value, low, high, step=None, **kw) -> W.Widget:
@@ -233,7 +297,8 @@ class Panel(W.VBox):
 
     Args:
         controls: name → ipywidgets control (``.controls``, in this order on screen).
-        compute: ``(values, progress) -> (figure(s) or None, readout HTML)``.
+        compute: ``(values, progress) -> (figure(s) or None, readout HTML)``; with
+            ``refines``: ``(values, progress, draw)``, see ``refines``.
         cost: ``values -> work units`` (e.g. masks, steps); None: always cheap.
         unit_seconds: ``() -> seconds per unit``: the prior of :class:`CostModel`
             (``.cost_model``), which then learns from the measured computations.
@@ -244,7 +309,21 @@ class Panel(W.VBox):
         passive: controls shown and named but not redrawing (a play button or a
             menu that moves another control).
         say_cache: append "(computed in … s)" / "(from the cache)" to the readout.
+        refines: ``compute`` takes a third argument ``draw``; calling
+            ``draw(make)`` (``make() -> (figures, readout HTML)`` of a partial result)
+            shows that picture when :data:`REFINE_S` seconds have passed since the
+            move or the last picture (``make`` is not called otherwise), with the
+            readout "refining…"; and no sooner than 3× the last partial picture's
+            drawing time (drawing takes at most a quarter of the time). Partial
+            pictures never change the final one.
+
+    Attributes:
+        last_timing: :class:`MoveTiming` of the last move (None before the first).
+        passive: the names of the passive controls.
+        name: the function that built the panel (``compute``'s enclosing name).
     """
+
+    _count = 0
 
     def __init__(
         self,
@@ -258,8 +337,15 @@ class Panel(W.VBox):
         main: str | None = None,
         say_cache: bool = True,
         passive: Iterable[str] = (),
+        refines: bool = False,
     ):
         self.controls = dict(controls)
+        self.passive = frozenset(passive)
+        self.name = getattr(compute, "__qualname__", "panel").split(".<locals>")[0]
+        self.last_timing: MoveTiming | None = None
+        self._refines = refines
+        Panel._count += 1
+        self._serial = Panel._count
         self.readout = W.HTML()
         self.output = W.Output()
         self._progress = W.Output()  # progress bars, captured while computing
@@ -291,6 +377,7 @@ class Panel(W.VBox):
         ]
         if self.sweep_plan:
             _SWEEPABLE.add(self)
+        _LIVE.add(self)
         self.refresh(force=True)  # the notebook's own setting: always drawn
 
     def _moved(self, _change=None) -> None:
@@ -311,12 +398,13 @@ class Panel(W.VBox):
     def refresh(self, *, force: bool = False) -> None:
         """Redraw for the current values (``force``: even above the budget)."""
         self._busy = True
+        timing = self.last_timing = MoveTiming(self.values(), _clock())
         try:
             try:
                 if self._adjust is not None:
                     self._adjust(self.controls)
-                values = self.values()
-                self.estimate = estimate = self._estimate(values)
+                timing.values = values = self.values()
+                self.estimate = timing.estimate = estimate = self._estimate(values)
             except Exception as err:  # noqa: BLE001 - shown in the widget
                 return self._failed(err)
             if force or estimate is None or estimate <= BUDGET_S:
@@ -326,12 +414,41 @@ class Panel(W.VBox):
                     with cache_only():  # stored already? then it costs nothing
                         self._run(values, estimate, quiet=True)
                 except NotCached:
+                    timing.announced = True
                     self._say("estimate", f"⏳ this setting needs about <b>"
                               f"{_duration(estimate)}</b> (more than {_duration(BUDGET_S)}"
                               "): press <b>compute</b> to start it, or move a control",
                               button=True)  # fmt: skip
         finally:
             self._busy = False
+            timing.t_done, timing.state = _clock(), self.state
+
+    def _show(self, figs) -> None:
+        """Figures (one, a list or None) into ``.output``, noted in ``last_timing``."""
+        figs = [] if figs is None else [figs] if isinstance(figs, Figure) else figs
+        self.output.outputs = tuple(_png(f) for f in figs)
+        timing = self.last_timing
+        if timing is not None:
+            timing.pictures += 1
+            if timing.t_first_picture is None:
+                timing.t_first_picture = _clock()
+
+    def _drawer(self) -> Callable[[Callable[[], tuple[Any, str]]], None]:
+        """The ``draw`` callback of a refining computation (see ``refines``)."""
+        start = self.last_timing.t_move if self.last_timing else _clock()
+        last, cost = [start], [0.0]  # the last picture's end and its drawing time
+
+        def draw(make: Callable[[], tuple[Any, str]]) -> None:
+            now = _clock()
+            if now - last[0] < max(REFINE_S, 3 * cost[0]):
+                return
+            figs, text = make()
+            self._show(figs)
+            self.readout.value = f"<i>refining…</i> {text}"
+            last[0] = _clock()
+            cost[0] = last[0] - now
+
+        return draw
 
     def _say(self, state: str, readout: str, shown=None, *, button=False) -> None:
         """Set the state and the readout; ``shown``: (text, html) for the figure area
@@ -354,7 +471,10 @@ class Panel(W.VBox):
         with contextlib.nullcontext() if quiet else self._progress:
             try:  # caught here: Output would print a traceback and swallow it
                 with cache_watch() as watch:
-                    figs, text = self._compute(values, progress and not quiet)
+                    args = (values, progress and not quiet)
+                    if self._refines:
+                        args += ((lambda make: None) if quiet else self._drawer(),)
+                    figs, text = self._compute(*args)
             except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - shown below
                 error = err
             if not quiet and get_ipython() is not None:  # the bars go when done
@@ -372,8 +492,7 @@ class Panel(W.VBox):
             return self._failed(error)
         if self._say_cache and watch.hits + watch.misses:
             text = f"{text} ({watch.describe()})"
-        figs = [] if figs is None else [figs] if isinstance(figs, Figure) else figs
-        self.output.outputs = tuple(_png(f) for f in figs)
+        self._show(figs)
         if watch.misses and self._cost is not None:  # measured, figures drawn
             self.cost_model.add(float(self._cost(values)), _clock() - start)
         self._say("drawn", text)

@@ -16,6 +16,8 @@ rounding. The noisy copies go through the model in batches, which pays on a GPU.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
@@ -78,6 +80,8 @@ def smoothgrad(
     batch_size: int = 32,
     generator: torch.Generator | None = None,
     progress: bool = True,
+    on_partial: Callable[[int, Tensor, tuple[int, Tensor]], None] | None = None,
+    resume: tuple[int, Tensor] | None = None,
 ) -> Tensor:
     """Average gradient over ``n`` noisy copies of each image (Smilkov et al., 2017).
 
@@ -94,6 +98,14 @@ def smoothgrad(
         generator: ``torch.Generator`` for the noise (any device); the result does
             not depend on ``batch_size``.
         progress: show a tqdm bar when there is more than one batch.
+        on_partial: called after each batch but the last with ``(copies, mean,
+            state)``: the fewest noisy copies any image has had so far, the running
+            mean (N, C, H, W) over each image's copies (a widget draws it as it
+            goes), and the ``resume`` state of that point.
+        resume: ``(copies, total)`` of one image (N = 1), a state ``on_partial``
+            gave for the same image, target, ``sigma``, ``batch_size`` and generator
+            seed, with any ``n`` ≥ ``copies``: those copies are not computed again
+            (``generator`` is advanced past their noise), the result is the same.
     Returns:
         (N, C, H, W) averaged gradient, signed, detached.
     """
@@ -107,16 +119,34 @@ def smoothgrad(
     total = torch.zeros_like(x0)
     copies = torch.arange(n_images * n, device=x0.device) // n  # image of each copy
     chunks = torch.split(copies, batch_size)
+    counts = torch.zeros(n_images, device=x0.device)
+    done = 0
+    if resume is not None:
+        done, start = resume
+        if n_images != 1 or not 0 <= done <= n or done % batch_size:
+            raise ValueError(
+                "resume must be (copies, total) of one image, copies a multiple of "
+                f"batch_size ({batch_size}) in [0, n = {n}]; got {done} for "
+                f"{n_images} images"
+            )
+        total, counts = start.to(x0).clone(), counts + done
+        for _ in range(done):  # the generator, past the noise of those copies
+            _noise(x0.shape[1:], generator, x0.device)
+        chunks = chunks[done // batch_size :]
     with preserved_state(model):
         with torch.no_grad():  # None: the class predicted for the clean image
             target = resolve_target(model(x0), target)
-        for idx in tqdm(
-            chunks, desc="SmoothGrad", disable=not progress or len(chunks) < 2
-        ):
+        bar = tqdm(chunks, desc="SmoothGrad", disable=not progress or len(chunks) < 2)
+        for batch, idx in enumerate(bar):
             eps = torch.stack([_noise(x0.shape[1:], generator, x0.device) for _ in idx])
             x = grad_input(x0[idx] + scale[idx].view(-1, 1, 1, 1) * eps)
             (grad,) = torch.autograd.grad(_scores(model, x, target[idx]), x)
             total.index_add_(0, idx, grad)
+            if on_partial is not None and batch < len(chunks) - 1:
+                counts += torch.bincount(idx, minlength=n_images)
+                done += len(idx)
+                shown = total / counts.clamp_min(1).view(-1, 1, 1, 1)
+                on_partial(int(counts.min()), shown, (done, total.clone()))
     return total / n
 
 

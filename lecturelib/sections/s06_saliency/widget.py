@@ -16,6 +16,7 @@ SWEEPS = {
         "n": [1, 5, 10, 20, 50],
     }
 }  # fmt: skip
+BATCH = 8  # noisy copies per pass: a first running mean within about a second
 
 
 def saliency_widget(
@@ -45,14 +46,29 @@ def saliency_widget(
         "n": slider("n copies", n, 1, max_n),
     }
 
-    def compute(v: dict, progress: bool):
+    done_before: dict = {}  # (image, σ) -> {copies: running total}: resume states
+
+    def compute(v: dict, progress: bool, draw):
         i, k, s = v["image"], v["n"], v["sigma"]
         x = images[i : i + 1]
         gen = torch.Generator(device=x.device).manual_seed(seed)
         grad = cached(saliency, model, x)
+        if (i, s) not in done_before:  # states of the last image and σ only (memory)
+            done_before.clear()
+        states = done_before.setdefault((i, s), {})  # copies -> running total
+
+        def partial(done: int, mean: Tensor, state) -> None:  # as it goes
+            states[state[0]] = state[1]
+            maps = {"gradient": grad, f"SmoothGrad ({done} of {k})": mean}
+            text = f"{names[i]}: σ = {s:.2f}·Δ, SmoothGrad over {done} of {k} copies"
+            draw(lambda: (plot_saliency(x, maps, to_display=to_display), text))
+
+        reuse = max((c for c in states if c <= k), default=0)  # n moved up: go on
         smooth = cached(
             smoothgrad, model, x, n=k, sigma=s, generator=gen, progress=progress,
-            cache_ignore=("batch_size",),  # batch invariant: tests/test_contract.py
+            batch_size=BATCH, on_partial=partial,
+            resume=(reuse, states[reuse]) if reuse else None,
+            cache_ignore=("batch_size", "resume"),  # neither changes the result
         )  # fmt: skip
         text = (
             f"{names[i]}: σ = {s:.2f}·Δ, n = {k}; mean |gradient| "
@@ -67,4 +83,5 @@ def saliency_widget(
         cost=lambda v: v["n"] + 1,  # one backward pass per noisy copy
         unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
         sweep=SWEEPS["saliency_widget"],
+        refines=True,
     )

@@ -17,7 +17,7 @@ parametrisation whose low frequencies take larger steps (:func:`to_fourier`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -298,6 +298,7 @@ def maximize_response(
     scale: float = 0.0,
     parametrization: str = "pixel",
     decay: float = 1.0,
+    on_partial: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradient ascent on the input for argmax_x f(x; w) − prior_weight · h(x).
 
@@ -320,6 +321,9 @@ def maximize_response(
         parametrization: ``"pixel"`` (the lecture's) or ``"fourier"``: Adam steps on
             the image's spectrum (:func:`to_fourier`, from the same start), low
             frequencies faster by 1 / |f|^``decay``.
+        on_partial: called after each step but the last with ``(steps done, images,
+            history so far)``: the image that step saw (detached) and the objective
+            values (steps done, N) (a widget draws them as it goes).
     Returns:
         ``(images, history)``: the optimised inputs (N, C, H, W) in the model's input
         space, and the objective values f (steps + 1, N), row 0 at the start, the last
@@ -366,6 +370,8 @@ def maximize_response(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if on_partial is not None and len(history) < steps:
+                on_partial(len(history), x.detach(), torch.stack(history).cpu())
         with torch.no_grad():
             x = image()
             history.append(_scores(objectives, run(x)))

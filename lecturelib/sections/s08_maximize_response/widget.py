@@ -60,12 +60,19 @@ def maximize_widget(
         "prior": slider("prior", float(prior_weight), 0.0, 5.0, step=0.1),
     }
 
-    def compute(v: dict, progress: bool):
+    def compute(v: dict, progress: bool, draw):
         spec = choices[v["objective"]]
+
+        def partial(done: int, x, h) -> None:  # the image so far, as it goes
+            shown = lecture_display(x)[0]
+            title = f"{v['objective']} ({done} of {v['steps']} steps)"
+            draw(lambda: (plot_optimized(shown, h[:, 0], title=title, normalize=False),
+                          f"{done} of {v['steps']} steps"))  # fmt: skip
+
         x, h = cached(
             maximize_response, model, spec, steps=v["steps"], lr=lr, size=size,
             prior_weight=v["prior"], classes=classes,
-            generator=make_generator(seed), progress=progress,
+            generator=make_generator(seed), progress=progress, on_partial=partial,
         )  # fmt: skip
         with torch.no_grad():
             p = model(x).softmax(1)[0]
@@ -87,4 +94,5 @@ def maximize_widget(
         cost=lambda v: v["steps"],
         unit_seconds=lambda: _step_seconds(model, size),
         sweep=SWEEPS["maximize_widget"],
+        refines=True,
     )

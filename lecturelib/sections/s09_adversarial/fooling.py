@@ -79,6 +79,7 @@ def fooling_search(
     batch_size: int = 512,
     generator: torch.Generator | None = None,
     progress: bool = True,
+    on_partial: Callable[[int, torch.Tensor, torch.Tensor], None] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Evolve images from uniform noise that ``model`` puts in class ``target``.
 
@@ -93,6 +94,9 @@ def fooling_search(
         to_input: maps a batch of individuals (N, C, h, w) in [0, 1] to the model's
             input (e.g. resize + normalise); identity by default.
         generator: a ``torch.Generator`` for every draw (made on its device, then moved).
+        on_partial: called after each generation but the last with ``(generations
+            done, best, history so far)``, shaped as the result (a widget draws them
+            as it goes).
     Returns:
         ``(best, history)``: the fittest individual (C, h, w) in [0, 1], and the best
         probability of ``target`` at each generation, (generations + 1,), row 0 for the
@@ -131,6 +135,17 @@ def fooling_search(
             pop = torch.cat([pop[groups, best], kids], dim=1)
             fit = torch.cat([fit.gather(1, best), kid_fit], dim=1)
             history.append(fit.max(1).values)
+            if on_partial is not None and len(history) <= generations:
+                best_now = pop[groups[:, 0], fit.argmax(1)].cpu()
+                hist_now = torch.stack(history).cpu()
+                on_partial(
+                    len(history) - 1,
+                    *(
+                        (best_now[0], hist_now[:, 0])
+                        if single
+                        else (best_now, hist_now)
+                    ),
+                )
     winners = pop[groups[:, 0], fit.argmax(1)].cpu()
     history = torch.stack(history).cpu()
     return (winners[0], history[:, 0]) if single else (winners, history)

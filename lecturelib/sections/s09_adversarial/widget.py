@@ -107,16 +107,24 @@ def fooling_widget(
         "generations": slider("generations", generations, 1, 1000),
     }
 
-    def compute(v: dict, progress: bool):
+    def compute(v: dict, progress: bool, draw):
+        name = classes[v["class"]]
+
+        def partial(done: int, best, hist) -> None:  # the best so far, as it goes
+            title = f"{name}: p = {hist[-1]:.3f} ({done} of {v['generations']})"
+            draw(lambda: (plot_optimized(best, hist, title=title, normalize=False,
+                                         ylabel=f"best p({name})"),
+                          f"{done} of {v['generations']} generations"))  # fmt: skip
+
         settings = {"shape": shape, "population": v["population"],
                     "generations": v["generations"], "to_input": to_input,
-                    "generator": make_generator(seed), "progress": progress}  # fmt: skip
+                    "generator": make_generator(seed), "progress": progress,
+                    "on_partial": partial}  # fmt: skip
         if keyable(to_input):  # a setting seen before: from the disk cache
             best, hist = cached(fooling_search, model, v["class"], **settings,
                                 cache_ignore=("batch_size",))  # fmt: skip
         else:  # a lambda cannot be keyed: computed each time
             best, hist = fooling_search(model, v["class"], **settings)
-        name = classes[v["class"]]
         fig = plot_optimized(best, hist, title=f"{name}: p = {hist[-1]:.3f}",
                              ylabel=f"best p({name})", normalize=False)  # fmt: skip
         return fig, f"p(<b>{name}</b>) = {hist[0]:.3f} → <b>{hist[-1]:.3f}</b>"
@@ -131,4 +139,5 @@ def fooling_widget(
         cost=lambda v: v["population"] * v["generations"],  # images scored
         unit_seconds=one_image,
         sweep=SWEEPS["fooling_widget"],
+        refines=True,
     )

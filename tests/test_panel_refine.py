@@ -1,0 +1,211 @@
+"""A panel that draws as it goes (``refines``) and records each move (``last_timing``).
+
+The computations run on a fake clock: each step "takes" 0.2 s, so the tests know
+exactly when the panel may show a partial picture (every ``REFINE_S`` = 0.5 s).
+"""
+
+import base64
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from tiny_models import small_cnn
+
+import lecturelib.tooling.panel as P
+from lecturelib.core.device import make_generator
+from lecturelib.sections.s06_saliency.compute import smoothgrad
+from lecturelib.sections.s08_maximize_response.compute import maximize_response
+from lecturelib.sections.s09_adversarial.fooling import fooling_search
+from lecturelib.tooling.cache import cached
+from lecturelib.tooling.panel import Panel, as_in_page, live_panels, slider
+
+STEP_S = 0.2
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(P, "_clock", fake)
+    return fake
+
+
+def _figure(mean: float, done: int):
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.bar([0], [mean])
+    ax.set_ylim(0, 10)
+    ax.set_title(f"{done} steps")
+    return fig
+
+
+def _compute(clock, shown, *, interrupt_at=None):
+    """A running mean of 1..n, one step each 0.2 s; ``draw`` gets each partial mean."""
+
+    def compute(v, progress, draw=None):
+        total = 0.0
+        for k in range(1, v["n"] + 1):
+            clock.now += STEP_S
+            if k == interrupt_at:
+                raise KeyboardInterrupt
+            total += k
+            mean = total / k
+            if draw is not None:
+                draw(
+                    lambda mean=mean, k=k: (
+                        shown.append(k) or _figure(mean, k),
+                        f"k={k}",
+                    )
+                )
+        return _figure(total / v["n"], v["n"]), f"mean of {v['n']}"
+
+    return compute
+
+
+def _work(**values):
+    """A result the cache stores: a move in the page first looks for it there."""
+    return sorted(values.items())
+
+
+def _png_bytes(panel):
+    return [base64.b64decode(o["data"]["image/png"]) for o in panel.output.outputs]
+
+
+def test_partial_pictures_every_half_second_and_the_same_final_picture(clock):
+    shown, readouts = [], []
+    w = Panel({"n": slider("n", 2, 1, 20)}, _compute(clock, shown), refines=True)
+    w.readout.observe(lambda c: readouts.append(c["new"]), names="value")
+    w.controls["n"].value = 12  # 12 steps: 2.4 s
+    # the first partial picture after 3 steps (0.6 s ≥ 0.5 s), then every 3 steps
+    assert shown == [3, 6, 9, 12]
+    assert sum(r.startswith("<i>refining…</i> k=") for r in readouts) == 4
+    t = w.last_timing
+    assert t.values == {"n": 12} and t.state == "drawn" and not t.announced
+    assert t.first_picture_s == pytest.approx(0.6)
+    assert t.done_s == pytest.approx(2.4) and t.pictures == 5
+    assert w.readout.value.startswith("mean of 12")
+
+    plain = Panel({"n": slider("n", 12, 1, 20)}, _compute(clock, []))
+    assert plain.last_timing.pictures == 1  # no partial pictures without refines
+    assert _png_bytes(w) == _png_bytes(plain)  # the final picture is the same
+    assert live_panels()[-2:] == [w, plain]
+
+
+def test_a_short_computation_draws_no_partial_picture(clock):
+    shown = []
+    w = Panel({"n": slider("n", 1, 1, 20)}, _compute(clock, shown), refines=True)
+    w.controls["n"].value = 2  # 0.4 s: under REFINE_S
+    assert shown == [] and w.last_timing.pictures == 1
+    assert w.last_timing.first_picture_s == pytest.approx(0.4)
+
+
+def test_the_stop_button_stops_a_refining_computation(clock):
+    shown = []
+    w = Panel(
+        {"n": slider("n", 1, 1, 20)},
+        _compute(clock, shown, interrupt_at=8),
+        refines=True,
+    )
+    w.controls["n"].value = 20
+    assert w.state == "stopped" and shown == [3, 6]
+    assert w.last_timing.state == "stopped" and w.last_timing.pictures == 2
+    assert w.output.outputs[0]["data"]["text/plain"] == "stopped"
+
+
+def test_an_announced_move_is_recorded_with_its_estimate(
+    clock, monkeypatch, empty_cache
+):
+    monkeypatch.setattr(P, "BUDGET_S", 10.0)
+    steps = _compute(clock, [])
+    w = Panel(
+        {"n": slider("n", 1, 1, 500)},
+        lambda v, progress: (cached(_work, **v), steps(v, progress))[1],
+        cost=lambda v: v["n"],
+        unit_seconds=lambda: STEP_S,
+    )
+    with as_in_page():
+        w.controls["n"].value = 100  # about 20 s: announced
+    t = w.last_timing
+    assert t.announced and t.state == "estimate" and t.pictures == 0
+    assert t.estimate == pytest.approx(20.0, rel=0.05)
+    assert t.first_picture_s is None and t.done_s == pytest.approx(0.0)
+    w.button.click()  # "compute": measured
+    t = w.last_timing
+    assert not t.announced and t.state == "drawn" and t.done_s == pytest.approx(20.0)
+
+
+# -- the computations that draw as they go: partial results never change the final one
+
+
+def test_smoothgrad_partial_means_lead_to_the_same_result():
+    model, x = small_cnn(), torch.rand(2, 3, 12, 12)
+    seen = []
+    kw = {"n": 10, "sigma": 0.2, "batch_size": 4, "progress": False}
+    plain = smoothgrad(model, x, 1, generator=torch.Generator().manual_seed(0), **kw)
+    refined = smoothgrad(
+        model, x, 1, generator=torch.Generator().manual_seed(0),
+        on_partial=lambda done, mean, state: seen.append((done, mean)), **kw,
+    )  # fmt: skip
+    assert torch.equal(plain, refined)
+    # 20 copies in batches of 4: image 0 has copies 0-9, image 1 copies 10-19
+    assert [done for done, _ in seen] == [0, 0, 2, 6]
+    assert seen[-1][1].shape == x.shape
+    assert torch.allclose(seen[-1][1][0], plain[0])  # image 0 complete after 12 copies
+
+
+def test_maximize_response_partial_images_lead_to_the_same_result():
+    model, seen = small_cnn(), []
+    kw = {"steps": 5, "size": 12, "progress": False}
+    plain = maximize_response(model, 2, generator=make_generator(0), **kw)
+    refined = maximize_response(
+        model, 2, generator=make_generator(0),
+        on_partial=lambda done, x, h: seen.append((done, x.clone(), h)), **kw,
+    )  # fmt: skip
+    assert all(torch.equal(a, b) for a, b in zip(plain, refined, strict=True))
+    assert [done for done, _, _ in seen] == [1, 2, 3, 4]
+    assert seen[-1][2].shape == (4, 1)
+    assert torch.equal(seen[-1][2], plain[1][:4])
+
+
+def test_fooling_search_partial_bests_lead_to_the_same_result():
+    model, seen = small_cnn(), []
+    kw = {"shape": (3, 8, 8), "population": 8, "generations": 4, "progress": False}
+    plain = fooling_search(model, 1, generator=make_generator(0), **kw)
+    refined = fooling_search(
+        model, 1, generator=make_generator(0),
+        on_partial=lambda done, best, h: seen.append((done, best, h)), **kw,
+    )  # fmt: skip
+    assert all(torch.equal(a, b) for a, b in zip(plain, refined, strict=True))
+    assert [done for done, _, _ in seen] == [1, 2, 3]
+    assert seen[-1][1].shape == (3, 8, 8)
+    assert torch.equal(seen[-1][2], plain[1][:4])
+
+
+def test_smoothgrad_resumed_from_a_partial_state_gives_the_same_result():
+    model, x = small_cnn(), torch.rand(1, 3, 12, 12)
+    states = {}
+    kw = {"sigma": 0.3, "batch_size": 4, "progress": False}
+    smoothgrad(
+        model, x, 2, n=10, generator=torch.Generator().manual_seed(0),
+        on_partial=lambda done, mean, state: states.update([state]), **kw,
+    )  # fmt: skip
+    assert sorted(states) == [4, 8]  # after each batch but the last
+    for n in (8, 9, 23):  # n moved up (or down to a state's copies): same result
+        fresh = smoothgrad(
+            model, x, 2, n=n, generator=torch.Generator().manual_seed(0), **kw
+        )
+        resumed = smoothgrad(
+            model, x, 2, n=n, generator=torch.Generator().manual_seed(0),
+            resume=(8, states[8]), **kw,
+        )  # fmt: skip
+        assert torch.equal(fresh, resumed), n
+    with pytest.raises(ValueError, match="resume"):
+        smoothgrad(model, x, 2, n=7, resume=(8, states[8]), **kw)  # n < copies
+    with pytest.raises(ValueError, match="multiple of batch_size"):
+        smoothgrad(model, x, 2, n=10, resume=(6, states[8]), **kw)
