@@ -172,11 +172,22 @@ def test_one_measurement_splits_into_the_prior_per_unit_and_a_fixed_part():
     assert CostModel().fit() is None  # no prior, nothing measured: no estimate
 
 
+def test_one_long_measurement_credits_at_most_a_second_to_the_fixed_part():
+    # 08, measured: 500 steps in 23 s with a small prior, then steps = 1 took 0.2 s;
+    # the whole 23 s as "fixed" announced it as about 23 s
+    model = CostModel(lambda: 0.001)
+    model.add(500, 23.0)
+    fixed, per_unit = model.fit()
+    assert fixed == pytest.approx(1.0) and per_unit == pytest.approx(22.0 / 500)
+    assert model.estimate(1) < 1.1 and model.estimate(500) == pytest.approx(23.0)
+
+
 def test_close_unit_counts_do_not_fix_a_slope():
     model = CostModel(lambda: 0.01)
     model.add(40, 1.0)
     model.add(41, 1.5)  # noise: least squares would give 0.5 s a unit
-    assert model.fit() == pytest.approx((1.5 - 0.41, 0.01))  # the latest, the prior
+    # the latest with the prior's split, the fixed part capped at 1 s
+    assert model.fit() == pytest.approx((1.0, 0.5 / 41))
 
 
 def test_only_the_latest_unit_counts_are_kept():

@@ -218,7 +218,9 @@ class CostModel:
       least squares on the relative error (each point weighted by 1/seconds²), with
       ``fixed`` and ``per_unit`` kept ≥ 0;
     - one: the prior's ``per_unit`` (at most the measured seconds per unit), the rest
-      of the measured time is ``fixed``;
+      of the measured time is ``fixed`` up to ``FIXED_CAP`` seconds (a figure and a
+      set-up, not minutes): what is left is per unit. 500 steps in 23 s no longer
+      make 1 step "about 23 s";
     - none: ``fixed_prior`` + the prior's ``per_unit``.
 
     Args:
@@ -230,6 +232,7 @@ class CostModel:
     """
 
     SPREAD = 1.5  # unit counts closer than this ratio do not fix a slope
+    FIXED_CAP = 1.0  # seconds: the most one measurement credits to the fixed part
 
     def __init__(
         self,
@@ -266,7 +269,8 @@ class CostModel:
             u, t = units[-1], self.points[units[-1]]
             prior = self._per_unit_from_prior()
             per_unit = t / u if prior is None else min(prior, t / u)
-            return t - u * per_unit, per_unit
+            fixed = min(t - u * per_unit, max(self.fixed_prior, self.FIXED_CAP))
+            return fixed, (t - fixed) / u
         prior = self._per_unit_from_prior()
         return None if prior is None else (self.fixed_prior, prior)
 
