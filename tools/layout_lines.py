@@ -19,7 +19,7 @@ import tokenize
 PLUMBING_OLD = ("cache", "_cache_store", "precompute", "notebook_runner", "widgets/",
                 "exercises/", "embedding_cache")  # fmt: skip
 PLUMBING_NEW = ("tooling/", "widget.py", "results.py", "embedding_cache", "exercises/",
-                "workbook.py")  # fmt: skip
+                "checks.py", "workbook.py")  # fmt: skip
 
 
 def _files(rev: str) -> list[str]:
