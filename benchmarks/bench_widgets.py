@@ -56,6 +56,8 @@ def targets(control, count: int = 5) -> list:
         return [values[i] for i in dict.fromkeys(picks)]
     if isinstance(control.value, bool):
         return [False, True]
+    if not hasattr(control, "min"):  # free text (03's photo address): no range to sweep
+        return []
     low, high = control.min, control.max
     step = getattr(control, "step", None) or 1
     raw = [low + i * (high - low) / (count - 1) for i in range(count)]

@@ -35,6 +35,10 @@ def _move(
             "estimate_s": estimate, "measured_s": measured, "state": state}  # fmt: skip
 
 
+def test_free_text_has_no_range_to_sweep():
+    assert targets(W.Text(value="https://example.org/cat.jpg")) == []
+
+
 def test_an_announcement_misfires_when_the_setting_was_short_or_the_estimate_off():
     assert not misfired(_move(0.0, announced=True, estimate=20.0, measured=12.0))
     assert misfired(_move(0.0, announced=True, estimate=20.0, measured=4.0))  # ≤ 5 s
