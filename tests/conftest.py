@@ -33,6 +33,26 @@ def _no_widget_budget(monkeypatch):
     monkeypatch.setattr(panel, "BUDGET_S", float("inf"))
 
 
+class FakeClock:
+    """The widgets' clock, moved by hand: ``clock.now += 0.5``."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """lecturelib.tooling.panel reads a fake clock that only the test moves."""
+    from lecturelib.tooling import panel
+
+    fake = FakeClock()
+    monkeypatch.setattr(panel, "_clock", fake)
+    return fake
+
+
 @pytest.fixture
 def empty_cache(tmp_path, monkeypatch):
     """A test of its own: an empty result cache, in memory and on disk."""

@@ -22,21 +22,6 @@ from lecturelib.tooling.panel import Panel, as_in_page, live_panels, slider
 STEP_S = 0.2
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(P, "_clock", fake)
-    return fake
-
-
 def _figure(mean: float, done: int):
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.bar([0], [mean])

@@ -21,20 +21,11 @@ from lecturelib.tooling.panel import CostModel, Panel, slider
 BUDGET = 10.0  # the default LECTURELIB_WIDGET_BUDGET
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(P, "_clock", fake)
+def clock(clock, monkeypatch):
+    """conftest's fake clock, and the default budget (conftest lifts it)."""
     monkeypatch.setattr(P, "BUDGET_S", BUDGET)
-    return fake
+    return clock
 
 
 def _work(**values):
