@@ -3,6 +3,8 @@ student's function on cases drawn here, against the section's own ``backprop_vie
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 
@@ -15,6 +17,7 @@ from lecturelib.tooling.exercises import Question
 __all__ = ["QUESTIONS", "class_cosine"]
 
 
+@functools.cache
 def class_cosine(rule: str = "guided") -> float:
     """Mean cosine similarity, over LeNet's ten digits (one per class), between the
     ``rule`` maps of the most and of the least likely class."""
