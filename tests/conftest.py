@@ -27,10 +27,12 @@ def _seed():
 @pytest.fixture(autouse=True)
 def _no_widget_budget(monkeypatch):
     """Widgets compute every move whatever the machine's speed; a test that checks the
-    announced estimate lowers lecturelib.tooling.panel.BUDGET_S itself."""
+    announced estimate lowers lecturelib.tooling.panel.BUDGET_S (or REFINING_BUDGET_S)
+    itself."""
     from lecturelib.tooling import panel
 
     monkeypatch.setattr(panel, "BUDGET_S", float("inf"))
+    monkeypatch.setattr(panel, "REFINING_BUDGET_S", float("inf"))
 
 
 class FakeClock:

@@ -90,6 +90,50 @@ def test_a_short_computation_draws_no_partial_picture(clock):
     assert w.last_timing.first_picture_s == pytest.approx(0.4)
 
 
+def test_no_partial_picture_while_the_final_one_is_due_within_a_second(clock):
+    shown = []
+    w = Panel(
+        {"n": slider("n", 1, 1, 20)},
+        _compute(clock, shown),
+        cost=lambda v: v["n"],
+        unit_seconds=lambda: STEP_S,
+        refines=True,
+    )
+    w.controls["n"].value = 3  # estimated 0.6 s (≤ 1 s): no partial picture at 0.6 s
+    assert w.last_timing.estimate == pytest.approx(0.6)
+    assert shown == [] and w.last_timing.pictures == 1
+    assert w.last_timing.first_picture_s == pytest.approx(0.6)
+    w.controls["n"].value = 7  # estimated 1.4 s: the first partial at 0.5 s as usual
+    assert w.last_timing.estimate == pytest.approx(1.4)
+    assert shown == [3, 6]
+    shown.clear()
+    w.cost_model.points.clear()  # the model now says 0.1 s a step: 6 steps "0.6 s"
+    w.cost_model.add(1, 0.1)
+    w.cost_model.add(2, 0.2)
+    w.controls["n"].value = 6  # they take 1.2 s: a late partial picture at 0.8 s
+    assert w.last_timing.estimate == pytest.approx(0.6)
+    assert shown == [4] and w.last_timing.first_picture_s == pytest.approx(0.8)
+
+
+def test_a_refining_panel_runs_up_to_its_own_budget(clock, monkeypatch, empty_cache):
+    monkeypatch.setattr(P, "BUDGET_S", 10.0)
+    monkeypatch.setattr(P, "REFINING_BUDGET_S", 60.0)
+    steps = _compute(clock, [])
+    w = Panel(
+        {"n": slider("n", 1, 1, 500)},
+        lambda v, progress, draw: (cached(_work, **v), steps(v, progress, draw))[1],
+        cost=lambda v: v["n"],
+        unit_seconds=lambda: STEP_S,
+        refines=True,
+    )
+    with as_in_page():
+        w.controls["n"].value = 100  # about 20 s, drawn as it goes: computed
+        assert not w.last_timing.announced and w.last_timing.pictures > 30
+        assert w.last_timing.first_picture_s == pytest.approx(0.6)
+        w.controls["n"].value = 400  # about 80 s: announced
+    assert w.last_timing.announced and "more than 60 s" in w.readout.value
+
+
 def test_the_stop_button_stops_a_refining_computation(clock):
     shown = []
     w = Panel(

@@ -20,7 +20,10 @@
   draw)`` may call ``draw(make)`` with a zero-argument ``make() -> (figures,
   readout_html)`` of a partial result; the panel calls ``make`` and shows its picture
   (readout "refining…") at most every :data:`REFINE_S` seconds, the first time
-  :data:`REFINE_S` after the move; what ``compute`` returns is the final picture;
+  :data:`REFINE_S` after the move (or, when the estimate says the final picture comes
+  within :data:`FIRST_PICTURE_S`, only if it is late: a partial picture costs a
+  figure); what ``compute`` returns is the final picture. Such a panel announces
+  only settings estimated above :data:`REFINING_BUDGET_S`;
 - records the last move's times in ``.last_timing`` (:class:`MoveTiming`).
 
 ``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`): each
@@ -54,12 +57,17 @@ from lecturelib.core.hooks import preserved_state
 from lecturelib.tooling.cache import NotCached, cache_only, cache_watch
 
 __all__ = [
-    "BUDGET_S", "EVERY", "REFINE_S", "CostModel", "MoveTiming", "Panel", "as_in_page",
+    "BUDGET_S", "EVERY", "FIRST_PICTURE_S", "REFINE_S", "REFINING_BUDGET_S", "CostModel", "MoveTiming", "Panel", "as_in_page",
     "forward_seconds", "live_panels", "menu", "slider", "sweep_all",
 ]  # fmt: skip
 
 #: Seconds a control move may start without asking; above, a "compute" button.
 BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_BUDGET", "10"))
+#: The same for a panel that draws as it goes (``refines``): its pictures come every
+#: :data:`REFINE_S` seconds and the stop button ends it, so it may run longer unasked.
+REFINING_BUDGET_S = float(os.environ.get("LECTURELIB_WIDGET_REFINING_BUDGET", "60"))
+#: Seconds within which a move should show a picture (partial or final).
+FIRST_PICTURE_S = 1.0
 PROGRESS_S = 2.0  # expected seconds above which the compute function shows a bar
 #: Seconds between two pictures of a computation that draws as it goes (``refines``).
 REFINE_S = 0.5
@@ -318,8 +326,11 @@ class Panel(W.VBox):
             shows that picture when :data:`REFINE_S` seconds have passed since the
             move or the last picture (``make`` is not called otherwise), with the
             readout "refining…"; and no sooner than 3× the last partial picture's
-            drawing time (drawing takes at most a quarter of the time). Partial
-            pictures never change the final one.
+            drawing time (drawing takes at most a quarter of the time). When the
+            estimate is at most :data:`FIRST_PICTURE_S`, the first partial picture
+            waits until 3/4 of that (drawing it would only delay the final one).
+            Partial pictures never change the final one. The budget is then
+            :data:`REFINING_BUDGET_S`.
 
     Attributes:
         last_timing: :class:`MoveTiming` of the last move (None before the first).
@@ -411,7 +422,8 @@ class Panel(W.VBox):
                 self.estimate = timing.estimate = estimate = self._estimate(values)
             except Exception as err:  # noqa: BLE001 - shown in the widget
                 return self._failed(err)
-            if force or estimate is None or estimate <= BUDGET_S:
+            budget = REFINING_BUDGET_S if self._refines else BUDGET_S
+            if force or estimate is None or estimate <= budget:
                 self._run(values, estimate)
             else:
                 try:
@@ -420,7 +432,7 @@ class Panel(W.VBox):
                 except NotCached:
                     timing.announced = True
                     self._say("estimate", f"⏳ this setting needs about <b>"
-                              f"{_duration(estimate)}</b> (more than {_duration(BUDGET_S)}"
+                              f"{_duration(estimate)}</b> (more than {_duration(budget)}"
                               "): press <b>compute</b> to start it, or move a control",
                               button=True)  # fmt: skip
         finally:
@@ -437,14 +449,19 @@ class Panel(W.VBox):
             if timing.t_first_picture is None:
                 timing.t_first_picture = _clock()
 
-    def _drawer(self) -> Callable[[Callable[[], tuple[Any, str]]], None]:
+    def _drawer(
+        self, estimate: float | None
+    ) -> Callable[[Callable[[], tuple[Any, str]]], None]:
         """The ``draw`` callback of a refining computation (see ``refines``)."""
         start = self.last_timing.t_move if self.last_timing else _clock()
         last, cost = [start], [0.0]  # the last picture's end and its drawing time
+        soon = estimate is not None and estimate <= FIRST_PICTURE_S
+        first = 0.75 * FIRST_PICTURE_S if soon else REFINE_S  # the first partial's time
 
         def draw(make: Callable[[], tuple[Any, str]]) -> None:
             now = _clock()
-            if now - last[0] < max(REFINE_S, 3 * cost[0]):
+            wait = first if last[0] == start else max(REFINE_S, 3 * cost[0])
+            if now - last[0] < wait:
                 return
             figs, text = make()
             self._show(figs)
@@ -477,7 +494,9 @@ class Panel(W.VBox):
                 with cache_watch() as watch:
                     args = (values, progress and not quiet)
                     if self._refines:
-                        args += ((lambda make: None) if quiet else self._drawer(),)
+                        args += (
+                            (lambda make: None) if quiet else self._drawer(estimate),
+                        )
                     figs, text = self._compute(*args)
             except (Exception, KeyboardInterrupt) as err:  # noqa: BLE001 - shown below
                 error = err
