@@ -22,7 +22,10 @@ sensitivity per mask position inside the box with that outside.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import warnings
+from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
@@ -85,13 +88,18 @@ def _occluded_batch(
     return torch.where(mask, torch.full_like(image, fill), image[None])
 
 
-def _full_outputs(model, image, ys, xs, size, fill, batch_size, bar):
-    """Model outputs (P, K) for every occluded copy, ``batch_size`` at a time."""
+def _full_outputs(model, image, ys, xs, size, fill, batch_size, bar, on_batch=None):
+    """Model outputs (P, K) for every occluded copy, ``batch_size`` at a time.
+
+    ``on_batch(start, outputs)``: called after each batch with its first position and
+    its outputs (B, K)."""
     outs = []
     for start in range(0, len(ys), batch_size):
         sl = slice(start, start + batch_size)
         outs.append(model(_occluded_batch(image, ys[sl], xs[sl], size, fill)))
         bar.update(len(ys[sl]))
+        if on_batch is not None:
+            on_batch(start, outs[-1])
     return torch.cat(outs)
 
 
@@ -125,6 +133,7 @@ def occlusion_sensitivity(
     method: str = "auto",
     score: str = "logit",
     progress: bool = True,
+    on_partial: Callable[[int, Tensor], None] | None = None,
 ) -> Tensor:
     """Drop of the target's score when a ``size × size`` square is masked.
 
@@ -152,6 +161,10 @@ def occlusion_sensitivity(
             a model it cannot handle) or ``"auto"`` (incremental when possible).
         score: ``"logit"`` (the target's raw output, default) or ``"softmax"``.
         progress: show a tqdm progress bar.
+        on_partial: called after each batch of masks but the last with ``(masks done,
+            map)``: masks done over all images, and the (N, H', W') map so far (on the
+            CPU), NaN where no mask was computed yet (rows fill from the top, image by image;
+            a widget draws it as it goes). The result does not depend on it.
 
     Returns:
         (N, H', W') map on ``images.device``, ``H' = (H - size) // stride + 1`` (same
@@ -167,16 +180,54 @@ def occlusion_sensitivity(
         engine = _incremental_engine(model, method)
         bs = batch_size or (128 if engine is not None else 32)
         maps = []
+        partial = _Partial(on_partial, n, len(ys), bs, map_shape(h, w, size, stride))
         with tqdm(total=n * len(ys), desc="occlusion", disable=not progress) as bar:
             for i in range(n):
+                pick = functools.partial(_pick, target=targets[i], score=score)
                 if engine is not None:
-                    base, outs = engine(images[i : i + 1], ys, xs, size, fill, bs, bar)
+                    base, outs = engine(
+                        images[i : i + 1], ys, xs, size, fill, bs, bar,
+                        on_batch=partial.image(i, pick),
+                    )  # fmt: skip
                 else:
                     base = clean[i : i + 1]
-                    outs = _full_outputs(model, images[i], ys, xs, size, fill, bs, bar)
-                drop = _pick(base, targets[i], score) - _pick(outs, targets[i], score)
+                    on_batch = partial.image(i, pick, base)
+                    outs = _full_outputs(
+                        model, images[i], ys, xs, size, fill, bs, bar, on_batch
+                    )
+                drop = pick(base) - pick(outs)
                 maps.append(drop.view(map_shape(h, w, size, stride)))
     return torch.stack(maps)
+
+
+class _Partial:
+    """The map so far for :func:`occlusion_sensitivity`'s ``on_partial`` (NaN: not yet).
+
+    Computed beside the result, from the same batch outputs, so that the result is
+    the same with or without it."""
+
+    def __init__(self, on_partial, images: int, masks: int, batch_size: int, shape):
+        self.on_partial, self.masks, self.shape = on_partial, masks, shape
+        self.batches = images * math.ceil(masks / batch_size)
+        self.count = 0
+        self.heat = (
+            None if on_partial is None else torch.full((images, masks), math.nan)
+        )
+
+    def image(self, i: int, pick, base=None):
+        """``on_batch(start, outputs[, base])`` for image ``i`` (None: no partials)."""
+        if self.on_partial is None:
+            return None
+
+        def on_batch(start: int, outs: Tensor, base_=None) -> None:
+            self.count += 1
+            drop = pick(base if base_ is None else base_) - pick(outs)
+            self.heat[i, start : start + len(outs)] = drop.cpu()
+            if self.count < self.batches:
+                done = i * self.masks + start + len(outs)
+                self.on_partial(done, self.heat.view(-1, *self.shape).clone())
+
+        return on_batch
 
 
 def _incremental_engine(model, method):

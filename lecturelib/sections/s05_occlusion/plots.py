@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import math
+
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import Tensor
@@ -34,6 +36,12 @@ def _map_extent(heat, size: int, stride: int):
     )
 
 
+def _computed(heat: Tensor) -> Tensor:
+    """``heat`` with its NaN (positions not computed yet) as −inf: the max ignores them,
+    the colour map shows them transparent (its "bad" colour)."""
+    return heat.nan_to_num(nan=-math.inf) if heat.isnan().any() else heat
+
+
 def plot_occlusion(
     image: Tensor,
     maps: dict[str, Tensor],
@@ -53,11 +61,14 @@ def plot_occlusion(
         size, stride, fill: the mask's side, step and value, as the maps were made.
     Returns:
         A figure: the image, the image with the mask on the first map's most sensitive
-        square, then each map drawn over the faded image (bright = large drop).
+        square, then each map drawn over the faded image (bright = large drop). A map
+        computed in part (NaN where no mask was computed yet, ``on_partial``) is
+        transparent there; its largest computed drop places the mask.
     """
     fig, axes = new_figure(1, 2 + len(maps), size=2.4)
     image01 = as_shown(image, to_display)
     show_image(axes[0, 0], image01, normalize=False, title=title or "original")
+    maps = {name: _computed(heat) for name, heat in maps.items()}
     first = next(iter(maps.values()))
     top, bottom, left, right = most_sensitive_square(first, size, stride)
     masked = image.detach().cpu().clone()

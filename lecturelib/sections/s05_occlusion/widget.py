@@ -18,6 +18,7 @@ from lecturelib.tooling.panel import Panel, forward_seconds, slider
 SWEEPS = {
     "occlusion_widget": {"size": [*range(8, 65, 8), 96, 128], "stride": [4, 8, 16, 32]}
 }
+BATCH = 32  # masks per batch: the map drawn as it goes (not keyed: same result)
 
 
 def occlusion_widget(
@@ -40,7 +41,8 @@ def occlusion_widget(
     Returns:
         a :class:`Panel` with controls ``"size"`` and ``"stride"``; the readout gives
         the map's shape, whether it was computed or cached, and the largest drop.
-        A setting with many masks (stride 1: one per pixel) is announced first.
+        A setting with many masks (stride 1: one per pixel) is announced first; a
+        long computation draws the map as it goes, :data:`BATCH` masks at a time.
     """
     height, width = image.shape[-2:]
     controls = {
@@ -52,20 +54,29 @@ def occlusion_widget(
         rows, cols = map_shape(height, width, v["size"], v["stride"])
         return max(rows, 0) * max(cols, 0)
 
-    def compute(v: dict, progress: bool):
+    def compute(v: dict, progress: bool, draw):
         size, stride = v["size"], v["stride"]
+
+        def plot(heat: Tensor):
+            return plot_occlusion(image[0], {name: heat}, size=size, stride=stride,
+                                  to_display=to_display)  # fmt: skip
+
+        def partial(done: int, heat: Tensor) -> None:  # the rows so far, as it goes
+            text = html.escape(f"{done} of {masks(v)} masks: mask {size}×{size}, "
+                               f"stride {stride}")  # fmt: skip
+            draw(lambda: (plot(heat[0]), text))
+
         heat = cached(
             occlusion_sensitivity, model, image, target, size=size, stride=stride,
-            method=method, progress=progress, cache_ignore=("batch_size",),
+            method=method, progress=progress, batch_size=BATCH, on_partial=partial,
+            cache_ignore=("batch_size",),
         )[0]  # fmt: skip
         top, _, left, _ = most_sensitive_square(heat, size, stride)
         text = html.escape(
             f"mask {size}×{size}, stride {stride}: {heat.shape[0]}×{heat.shape[1]} "
             f"map; largest drop {float(heat.max()):.2f} with the mask at ({top}, {left})"
         )
-        fig = plot_occlusion(image[0], {name: heat}, size=size, stride=stride,
-                             to_display=to_display)  # fmt: skip
-        return fig, text
+        return plot(heat), text
 
     return Panel(
         controls,
@@ -74,4 +85,5 @@ def occlusion_widget(
         unit_seconds=lambda: forward_seconds(model, image.expand(8, -1, -1, -1)) / 8,
         sweep=SWEEPS["occlusion_widget"],
         main="stride",
+        refines=True,
     )

@@ -23,8 +23,8 @@ from lecturelib.core.hooks import (
     RULES,
     backward_rule,
     grad_input,
+    layer_output,
     preserved_state,
-    record_activations,
     relu_bounds,
     resolve_layer,
 )
@@ -82,12 +82,7 @@ def backprop_selected(
     name = resolve_layer(model, layer)[0] if layer is not None else None
     with preserved_state(model), backward_rule(model, rule):
         x = grad_input(images)  # channels-last on a CPU: faster
-        if name is None:
-            acts = model(x)
-        else:
-            with record_activations(model, name, detach=False) as rec:
-                model(x)
-            acts = rec[name]
+        acts = model(x) if name is None else layer_output(model, x, name)
         units = select(acts.detach())
         values = acts.flatten(1).gather(1, units.view(-1, 1)).squeeze(1)
         (grad,) = torch.autograd.grad(values.sum(), x)

@@ -55,21 +55,26 @@ def plot_top_patches(
     """Grid of the top patches, each beside its back-projection (Zeiler & Fergus's figure).
 
     The patches are crops of model inputs, shown through ``to_display``
-    (:func:`lecturelib.core.plot.as_shown`).
+    (:func:`lecturelib.core.plot.as_shown`). Without ``deconvs`` (a partial result)
+    their places stay blank.
     """
     k = len(top.patches)
     nrows = -(-k // ncols)
     fig, axes = new_figure(nrows, 2 * ncols, size=size)
     for ax in axes.flat:
         ax.set_axis_off()
-    for i, (p, d) in enumerate(zip(top.patches, top.deconvs)):
+    for i, p in enumerate(top.patches):
         ax_p, ax_d = (
             axes[i // ncols, 2 * (i % ncols)],
             axes[i // ncols, 2 * (i % ncols) + 1],
         )
         title = f"#{int(top.indices[i])}: {float(top.values[i]):.2f}"
-        show_image(ax_p, as_shown(p, to_display), title=title, normalize=False)
-        show_attribution(ax_d, d, top.rule)
+        show_image(ax_p, as_shown(p, to_display), normalize=False)
+        ax_p.set_title(
+            title, y=1.0
+        )  # y given: no search for tick labels above (faster)
+        if i < len(top.deconvs):
+            show_attribution(ax_d, top.deconvs[i], top.rule)
     fig.suptitle(
         f"{top.layer}, channel {top.channel}: top {k} patches and their {top.rule}"
     )

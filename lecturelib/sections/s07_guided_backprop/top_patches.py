@@ -15,15 +15,17 @@ works for any architecture (padding, strides, branches) and clips at the image b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor, nn
 
 from lecturelib.core.hooks import (
     compute_activations,
+    grad_input,
+    layer_output,
     preserved_state,
-    record_activations,
     resolve_layer,
 )
 from lecturelib.core.validate import check_images, check_int
@@ -62,15 +64,10 @@ def receptive_field_boxes(
     if device is None:
         device = next(model.parameters(), torch.empty(0)).device
     gen = torch.Generator().manual_seed(seed)
-    x = (
-        torch.randn((samples * k, *image_shape), generator=gen)
-        .to(device)
-        .requires_grad_(True)
-    )
+    x = grad_input(torch.randn((samples * k, *image_shape), generator=gen).to(device))
     rows, cols = (positions.to(x.device)[:, i].repeat(samples) for i in (0, 1))
-    with preserved_state(model), record_activations(model, name, detach=False) as rec:
-        model(x)
-        acts = rec[name]
+    with preserved_state(model):
+        acts = layer_output(model, x, name)  # the layers after it are not run
         score = acts[torch.arange(samples * k), :, rows, cols].sum()
         (grad,) = torch.autograd.grad(score, x)
     support = (grad.abs().sum(1) > 0).view(samples, k, *image_shape[1:]).any(0)
@@ -91,7 +88,8 @@ class TopPatches:
     Attributes: ``indices`` (k,) dataset images; ``positions`` (k, 2) unit row/col;
     ``values`` (k,) activations; ``boxes`` (k, 4) receptive fields (top, left,
     bottom, right); ``patches`` and ``deconvs``: k crops (C, h, w) of the image and of
-    its back-projection (``rule``) to the same box.
+    its back-projection (``rule``) to the same box (``deconvs`` empty in the partial
+    result that ``compute_top_patches``'s ``on_partial`` gets).
     """
 
     layer: str
@@ -127,6 +125,7 @@ def compute_top_patches(
     rule: str = "deconv",
     activations=None,
     batch_size: int = 64,
+    on_partial: Callable[[TopPatches], None] | None = None,
 ) -> TopPatches:
     """The ``k`` dataset patches that excite ``channel`` of ``layer`` most (Zeiler & Fergus, 2014).
 
@@ -137,6 +136,8 @@ def compute_top_patches(
         rule: how each unit is projected back to the input (``"deconv"``, as the paper).
         activations: ``compute_activations(model, images, layer)[layer]`` if already
             computed (a channel slider then costs only the k back-projections).
+        on_partial: called with the patches before the back-projections are made
+            (a :class:`TopPatches` with no ``deconvs``; a widget draws it first).
     Returns:
         :class:`TopPatches`, strongest first.
     """
@@ -157,16 +158,12 @@ def compute_top_patches(
     w = acts.shape[-1]
     positions = torch.stack([pos // w, pos % w], 1)
     flat = channel * acts[0, 0].numel() + pos
-    maps, _, _ = backprop_selected(
-        model, images[idx], rule, layer, lambda a: flat.to(a.device)
-    )
     boxes = receptive_field_boxes(
         model, layer, tuple(images.shape[1:]), positions, device=images.device
     )
     box = boxes.tolist()
     patches = [images[i, :, t:b, l:r] for i, (t, l, b, r) in zip(idx.tolist(), box)]
-    deconvs = [m[:, t:b, l:r] for m, (t, l, b, r) in zip(maps, box)]
-    return TopPatches(
+    top = TopPatches(
         resolve_layer(model, layer)[0],
         channel,
         rule,
@@ -175,5 +172,12 @@ def compute_top_patches(
         vals.cpu(),
         boxes,
         [p.cpu() for p in patches],
-        [d.cpu() for d in deconvs],
+        [],
     )
+    if on_partial is not None:  # the crops first: the back-projections take longer
+        on_partial(replace(top, patches=list(top.patches)))
+    maps, _, _ = backprop_selected(  # the k units in one backward pass
+        model, images[idx], rule, layer, lambda a: flat.to(a.device)
+    )
+    top.deconvs = [m[:, t:b, l:r].cpu() for m, (t, l, b, r) in zip(maps, box)]
+    return top

@@ -87,7 +87,8 @@ def top_patches_widget(
 
     The layer's activations on ``images`` are computed once (or given as
     ``activations=``); each slider move costs the k back-projections. ``kw`` goes to
-    :func:`compute_top_patches`.
+    :func:`compute_top_patches`. A slow move shows the patches first, then the
+    back-projections beside them.
     Returns a :class:`Panel` with the control ``"channel"``; the readout lists the
     images.
     """
@@ -95,18 +96,24 @@ def top_patches_widget(
     if acts is None:
         acts = compute_activations(model, images, layer, progress=True)[layer]
 
-    def compute(v: dict, progress: bool):
-        # ``activations`` follow from the model, the images and the layer: not keyed
-        top = cached(
-            compute_top_patches, model, images, layer, v["channel"], rule=rule,
-            activations=acts, cache_ignore=("activations", "batch_size"), **kw,
-        )  # fmt: skip
-        text = (
+    def describe(top) -> str:
+        return (
             f"{top.layer}, channel {top.channel}: images {top.indices.tolist()}, "
             f"activations {float(top.values[0]):.3g} … {float(top.values[-1]):.3g}"
         )
-        return plot_top_patches(top, to_display=to_display), text
+
+    def compute(v: dict, progress: bool, draw):
+        def partial(top) -> None:  # the crops first, then the back-projections
+            draw(lambda: (plot_top_patches(top, to_display=to_display), describe(top)))
+
+        # ``activations`` follow from the model, the images and the layer: not keyed
+        top = cached(
+            compute_top_patches, model, images, layer, v["channel"], rule=rule,
+            activations=acts, on_partial=partial,
+            cache_ignore=("activations", "batch_size"), **kw,
+        )  # fmt: skip
+        return plot_top_patches(top, to_display=to_display), describe(top)
 
     high = acts.shape[1] - 1
     controls = {"channel": slider("channel", channel, 0, high)}
-    return Panel(controls, compute, sweep=SWEEPS["top_patches_widget"])
+    return Panel(controls, compute, sweep=SWEEPS["top_patches_widget"], refines=True)

@@ -111,8 +111,11 @@ class IncrementalOcclusion:
             if rule is not None and n not in self.rules:
                 self.rules[n] = rule  # used when its inputs happen to be patches
 
-    def __call__(self, image, ys, xs, size, fill, batch_size, bar):
-        """(clean output (1, K), outputs (P, K)) for the squares at ``(ys, xs)``."""
+    def __call__(self, image, ys, xs, size, fill, batch_size, bar, on_batch=None):
+        """(clean output (1, K), outputs (P, K)) for the squares at ``(ys, xs)``.
+
+        ``on_batch(start, outputs, clean output)``: called after each batch with its
+        first position, its outputs (B, K) and the clean output (1, K)."""
         rec = _Recorder(self.gm, self.mutated)
         base = rec.run(image)
         clean = rec.values
@@ -122,6 +125,8 @@ class IncrementalOcclusion:
             data = image.new_full((len(y), image.shape[1], size, size), fill)
             outs.append(self._run(clean, patch.Patch(data, y, x, y, x, size, size)))
             bar.update(len(y))
+            if on_batch is not None:
+                on_batch(start, outs[-1], base)
         return base, torch.cat(outs)
 
     def _run(self, clean, patch0):
