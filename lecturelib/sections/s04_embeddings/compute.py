@@ -3,10 +3,11 @@
 Each layer maps an input to a vector; the lecture embeds these vectors in 2D with
 t-SNE (van der Maaten & Hinton, 2008) and colours them by class: the classes, tangled
 in the input space, come apart with depth. :func:`embed` runs openTSNE (Poličar et al.,
-2019): the same method as the lecture's ``sklearn.manifold.TSNE`` (Barnes-Hut
-gradients, PCA start, early exaggeration), faster, and it shows its progress. Here the picture comes with numbers:
-:func:`knn_accuracy` (leave-one-out k-NN accuracy in the 2D embedding) and
-:func:`trustworthiness` (Venna & Kaski, 2001: are the 2D neighbours true neighbours?).
+2019): the method of the lecture's ``sklearn.manifold.TSNE`` (Barnes-Hut gradients, a
+PCA start, early exaggeration), faster, and it shows its progress. Here the picture
+comes with numbers: :func:`knn_accuracy` (leave-one-out k-NN accuracy in the 2D
+embedding) and :func:`trustworthiness` (Venna & Kaski, 2001: are the 2D neighbours
+true neighbours?).
 :mod:`lecturelib.sections.s04_embeddings.plots` draws them.
 """
 
@@ -155,11 +156,11 @@ def embed(
         threads: threads of openTSNE and of the PCA's BLAS; None (the default): the
             count lecturelib set up (``torch.get_num_threads()``, see
             :mod:`lecturelib.core.threads`). The embedding is the same for any count
-            (bit for bit, checked in ``tests/test_embedding_refine.py``).
-        on_partial: called every 25 iterations with ``(iteration, points)``, the
-            iterations counted from 1 to :data:`TSNE_ITERATIONS` and ``points`` a copy
-            of the current (N, n_components) float32 embedding: to draw as it goes.
-            It never changes the result.
+            (bit for bit, checked in ``tests/test_embeddings.py``).
+        on_partial: called every 25 iterations with ``(iteration, points)``:
+            iteration 25, 50, …, :data:`TSNE_ITERATIONS` (counted over both phases),
+            ``points`` a copy of the current (N, n_components) float32 embedding; to
+            draw as it goes. Its return value is ignored: it never changes the result.
     Returns:
         (N, n_components) float32 array.
     """
