@@ -17,7 +17,7 @@ import lecturelib
 
 PACKAGE = Path(lecturelib.__file__).parent
 # Optional or heavy, imported where used (and each such line carries a comment).
-LAZY = {"captum", "playwright", "openTSNE"}
+LAZY = {"captum", "playwright"}
 
 
 def _module_name(path: Path) -> str:

@@ -14,7 +14,7 @@ and a notebook reads them by name (``settings.stride``), never through an
 * ``light`` — values a 2-core CPU computes within the notebook's budget;
 * ``auto`` (the default) — per setting, ``lecture`` where that setting's work runs on
   a GPU and ``light`` otherwise. A setting's ``runs_on`` says where its work runs:
-  ``"device"`` (the notebook's torch device) or ``"cpu"`` (scikit-learn's t-SNE, say,
+  ``"device"`` (the notebook's torch device) or ``"cpu"`` (04's t-SNE, say,
   which is CPU work on any machine).
 
 A third level for costly models: where a notebook's ImageNet model costs more than

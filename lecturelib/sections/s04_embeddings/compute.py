@@ -2,22 +2,25 @@
 
 Each layer maps an input to a vector; the lecture embeds these vectors in 2D with
 t-SNE (van der Maaten & Hinton, 2008) and colours them by class: the classes, tangled
-in the input space, come apart with depth. Here the picture comes with numbers:
-:func:`knn_accuracy` (leave-one-out k-NN accuracy in the 2D embedding) and
-:func:`trustworthiness` (Venna & Kaski, 2001: are the 2D neighbours true neighbours?).
+in the input space, come apart with depth. :func:`embed` runs openTSNE (Poličar et al.,
+2019): the method of the lecture's ``sklearn.manifold.TSNE`` (Barnes-Hut gradients, a
+PCA start, early exaggeration), faster, and it shows its progress. Here the picture
+comes with numbers: :func:`knn_accuracy` (leave-one-out k-NN accuracy in the 2D
+embedding) and :func:`trustworthiness` (Venna & Kaski, 2001: are the 2D neighbours
+true neighbours?).
 :mod:`lecturelib.sections.s04_embeddings.plots` draws them.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
+from openTSNE import TSNE
 from sklearn.datasets import make_swiss_roll
 from sklearn.decomposition import PCA
-from sklearn.manifold import TSNE
 from sklearn.manifold import trustworthiness as sk_trust
 from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
@@ -29,6 +32,7 @@ from lecturelib.core.validate import check_finite, check_int
 
 __all__ = [
     "INPUT",
+    "TSNE_ITERATIONS",
     "compute_layer_embedding",
     "embed",
     "knn_accuracy",
@@ -39,6 +43,10 @@ __all__ = [
 ]
 
 INPUT = "input"  # the pseudo-layer name of the images themselves
+EARLY_ITERATIONS = 250  # openTSNE's defaults: 250 with exaggeration 12, then 500
+#: Gradient steps of one :func:`embed` run (what ``on_partial`` counts up to).
+TSNE_ITERATIONS = EARLY_ITERATIONS + 500
+PARTIAL_EVERY = 25  # iterations between two calls of ``on_partial``
 
 
 @torch.no_grad()
@@ -79,7 +87,7 @@ def _as_array(features, name: str = "features") -> np.ndarray:
 
 
 def _threads(threads: int | None):
-    """Limit the OpenMP/BLAS threads of scikit-learn for a block (None: no limit)."""
+    """Limit the OpenMP/BLAS threads (scikit-learn, openTSNE) for a block (None: no limit)."""
     if threads is None:
         return contextlib.nullcontext()
 
@@ -104,6 +112,23 @@ def reduce_dims(
         return pca.fit_transform(x).astype(np.float32)
 
 
+class _Partial:
+    """openTSNE's callback: ``on_partial(iteration, points)``, iterations counted over
+    both phases (openTSNE counts each phase from 1), never stopping the run."""
+
+    def __init__(self, on_partial: Callable[[int, np.ndarray], None]):
+        self.on_partial, self.phases, self.offset = on_partial, 0, 0
+
+    def optimization_about_to_start(self) -> None:  # openTSNE calls it per phase
+        self.offset = EARLY_ITERATIONS if self.phases else 0
+        self.phases += 1
+
+    def __call__(self, iteration: int, error: float, embedding) -> bool:
+        points = np.array(embedding, dtype=np.float32)  # a copy: the run goes on
+        self.on_partial(self.offset + iteration, points)
+        return False  # go on
+
+
 def embed(
     features,
     *,
@@ -112,8 +137,14 @@ def embed(
     pca_dims: int = 50,
     seed: int = 0,
     threads: int | None = None,
+    on_partial: Callable[[int, np.ndarray], None] | None = None,
 ) -> np.ndarray:
-    """t-SNE embedding of ``features`` (``sklearn.manifold.TSNE``), PCA first when D is larger.
+    """t-SNE embedding of ``features`` (openTSNE), PCA first when D is larger.
+
+    The method of the lecture's ``sklearn.manifold.TSNE`` (van der Maaten's t-SNE with
+    Barnes-Hut gradients, a PCA start, ``learning_rate="auto"``, early exaggeration
+    12), computed by openTSNE: exact nearest neighbours, :data:`TSNE_ITERATIONS`
+    gradient steps (250 exaggerated, then 500).
 
     Args:
         features: (N, D) tensor or array.
@@ -122,12 +153,14 @@ def embed(
         n_components: 2 (or 3).
         pca_dims: dimensions kept by the PCA run first (see :func:`reduce_dims`).
         seed: t-SNE's random state (same seed, same embedding).
-        threads: OpenMP threads for scikit-learn; None (the default): its own choice,
-            every core. Measured on a quiet 2-core CPU (``benchmarks/bench_tsne.py``,
-            5,000 digits, five LeNet layers): 75.6 s with every core, 120.2 s with one
-            thread. On cores busy with other work one thread
-            can be faster: pass ``threads=1`` there. The embedding is the same either
-            way (bit for bit, checked in ``tests/test_embeddings.py``).
+        threads: threads of openTSNE and of the PCA's BLAS; None (the default): the
+            count lecturelib set up (``torch.get_num_threads()``, see
+            :mod:`lecturelib.core.threads`). The embedding is the same for any count
+            (bit for bit, checked in ``tests/test_embeddings.py``).
+        on_partial: called every 25 iterations with ``(iteration, points)``:
+            iteration 25, 50, …, :data:`TSNE_ITERATIONS` (counted over both phases),
+            ``points`` a copy of the current (N, n_components) float32 embedding; to
+            draw as it goes. Its return value is ignored: it never changes the result.
     Returns:
         (N, n_components) float32 array.
     """
@@ -141,16 +174,27 @@ def embed(
             f"perplexity must be in (0, {n}) (below the number of samples, {n}); got {perplexity}"
         )
     n_components = check_int("n_components", n_components, low=1, high=3)
+    if on_partial is not None and not callable(on_partial):
+        raise TypeError(f"on_partial must be callable or None; got {on_partial!r}")
+    jobs = torch.get_num_threads() if threads is None else threads
     x = reduce_dims(x, pca_dims=pca_dims, seed=seed, threads=threads)
     tsne = TSNE(
         n_components,
         perplexity=float(perplexity),
-        init="pca",
+        early_exaggeration_iter=EARLY_ITERATIONS,
+        n_iter=TSNE_ITERATIONS - EARLY_ITERATIONS,
+        initialization="pca",
         learning_rate="auto",
+        neighbors="exact",  # deterministic (the approximate ones draw at random)
+        negative_gradient_method="bh",  # the FFT one: 5-15x slower on 1,000 points
+        n_jobs=check_int("threads", jobs, low=1),
+        callbacks=None if on_partial is None else _Partial(on_partial),
+        callbacks_every_iters=PARTIAL_EVERY,
         random_state=seed,
+        verbose=False,
     )
     with _threads(threads):
-        return tsne.fit_transform(x).astype(np.float32)
+        return np.asarray(tsne.fit(x), dtype=np.float32)
 
 
 def knn_accuracy(points, labels, k: int = 10) -> float:
@@ -205,6 +249,7 @@ def compute_layer_embedding(
     pca_dims: int = 50,
     seed: int = 0,
     threads: int | None = None,
+    on_partial: Callable[[int, np.ndarray], None] | None = None,
 ) -> dict:
     """t-SNE of one layer's features and its quality numbers.
 
@@ -214,6 +259,7 @@ def compute_layer_embedding(
             :class:`~lecturelib.sections.s04_embeddings.embedding_cache.EmbeddingCache` passes them, are used
             as they are).
         labels: (N,) classes, for the k-NN accuracy.
+        on_partial: ``(iteration, points)`` as t-SNE goes (see :func:`embed`).
     Returns:
         ``{"points": (N, 2) float32 array, "knn": k-NN accuracy, "trust":
         trustworthiness}`` (see :func:`embed`, :func:`knn_accuracy`,
@@ -221,7 +267,12 @@ def compute_layer_embedding(
     """
     x = reduce_dims(features, pca_dims=pca_dims, seed=seed, threads=threads)
     points = embed(
-        x, perplexity=perplexity, pca_dims=pca_dims, seed=seed, threads=threads
+        x,
+        perplexity=perplexity,
+        pca_dims=pca_dims,
+        seed=seed,
+        threads=threads,
+        on_partial=on_partial,
     )
     labels = to_numpy(labels).astype(np.int64)
     return {

@@ -8,7 +8,7 @@ share them. The section module :mod:`lecturelib.sections.s04_embeddings.compute`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -70,8 +70,19 @@ class EmbeddingCache:
         """Whether :meth:`get` has this embedding already in this session (no run)."""
         return (layer, float(perplexity)) in self._store
 
-    def get(self, layer: str, perplexity: float = 30.0) -> dict:
-        """``{"points": (N, 2), "knn": float, "trust": float}`` for one layer and perplexity."""
+    def get(
+        self,
+        layer: str,
+        perplexity: float = 30.0,
+        *,
+        on_partial: Callable[[int, np.ndarray], None] | None = None,
+    ) -> dict:
+        """``{"points": (N, 2), "knn": float, "trust": float}`` for one layer and perplexity.
+
+        ``on_partial``: ``(iteration, points)`` while a new embedding is computed
+        (:func:`~lecturelib.sections.s04_embeddings.compute.embed`); not called for
+        one found in memory or on disk. It never changes the result (nor its key).
+        """
         if layer not in self.features:
             raise ValueError(
                 f"layer {layer!r} has no features here; valid: {', '.join(self.layers)}"
@@ -96,6 +107,7 @@ class EmbeddingCache:
                     pca_dims=self.pca_dims,
                     seed=self.seed,
                     threads=self.threads,
+                    on_partial=on_partial,  # never keyed (cache.NEVER_KEYED)
                 )
             if not watch.from_cache:
                 self.runs += 1

@@ -3,7 +3,7 @@
 The lecture calls ``TSNE(n_components=2, perplexity=50)``: the ``lecture`` profile, with
 5,000 points per picture (the lecture does not say how many its pictures hold). The
 ``light`` profile: perplexity 30 (fewer neighbours per point: faster) on 1,000 points.
-t-SNE is scikit-learn's CPU work on any machine (``runs_on="cpu"``): ``auto`` keeps it
+t-SNE is CPU work on any machine (openTSNE here, ``runs_on="cpu"``): ``auto`` keeps it
 light on a GPU machine too; ``LECTURELIB_SETTINGS=lecture`` asks for the lecture's.
 """
 
@@ -52,9 +52,10 @@ def lecture_table(
         return ", ".join(f"{k} {r['knn']:.2f}" for k, r in results.items())
 
     rows = [
-        ("t-SNE call", "TSNE(n_components=2, perplexity=50)",
-         (f"TSNE(n_components=2, perplexity={perplexity:g}, init='pca', "
-         f"learning_rate='auto') after a PCA to 50 dimensions; {n_points} points")),
+        ("t-SNE call", "TSNE(n_components=2, perplexity=50) (scikit-learn)",
+         (f"the same t-SNE (Barnes-Hut) by openTSNE: perplexity {perplexity:g}, "
+         f"PCA start, learning_rate='auto', after a PCA to 50 dimensions; "
+         f"{n_points} points")),
         ("swiss roll with one noise dimension: t-SNE unrolls it (picture)", "—",
          f"trustworthiness t-SNE {roll_trust[0]:.2f} vs PCA {roll_trust[1]:.2f}"),
         ("a MNIST sample in LeNet: dimensions", "784 to up to 18k",
