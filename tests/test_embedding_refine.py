@@ -119,3 +119,16 @@ def test_widget_draws_as_it_goes_and_ends_on_the_plain_picture(monkeypatch, cloc
     )
     assert plain.last_timing.pictures == 1
     assert len(refined_png) == 1 and _png_bytes(plain) == refined_png
+
+
+def test_by_perplexity_fills_what_the_widget_then_finds(monkeypatch):
+    monkeypatch.setenv("LECTURELIB_CACHE", "off")
+    x, y = _blobs()
+    cache = EmbeddingCache({"blobs": torch.from_numpy(x)}, y)
+    shown = cache.by_perplexity("blobs", (5, 10, 500))  # 500 ≥ N = 120: left out
+    assert list(shown) == ["blobs, perplexity 5", "blobs, perplexity 10"]
+    assert cache.runs == 2 and cache.has("blobs", 5) and cache.has("blobs", 10)
+    assert shown["blobs, perplexity 5"] is cache.get("blobs", 5) and cache.runs == 2
+    w = embedding_widget(cache, perplexities=(5, 10), perplexity=10)
+    w.controls["perplexity"].value = 5  # found in memory: no run
+    assert cache.runs == 2 and "from the cache" in w.readout.value

@@ -22,7 +22,11 @@ from lecturelib.sections.s04_embeddings.compute import (
 )
 from lecturelib.tooling.cache import cache_watch, cached
 
-__all__ = ["EmbeddingCache"]
+__all__ = ["PERPLEXITIES", "EmbeddingCache"]
+
+#: The perplexities the widget offers and :meth:`EmbeddingCache.by_perplexity` shows
+#: (the lecture's is 50).
+PERPLEXITIES = (5, 10, 30, 50, 100)
 
 
 class EmbeddingCache:
@@ -121,6 +125,18 @@ class EmbeddingCache:
         return {
             n: self.get(n, perplexity)
             for n in tqdm(names, desc=f"t-SNE (perplexity {perplexity:g})")
+        }
+
+    def by_perplexity(
+        self, layer: str, perplexities: Sequence[float] = PERPLEXITIES
+    ) -> dict[str, dict]:
+        """:meth:`get` for one layer at several perplexities (those below N), labelled
+        ``"<layer>, perplexity p"``, with a progress bar: the widget's perplexity
+        slider side by side (its moves then find them here)."""
+        values = [p for p in perplexities if 0 < p < len(self.labels)]
+        return {
+            f"{layer}, perplexity {p:g}": self.get(layer, p)
+            for p in tqdm(values, desc=f"t-SNE ({layer})")
         }
 
     def table(self, perplexity: float = 30.0):

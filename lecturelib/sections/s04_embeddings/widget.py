@@ -12,7 +12,10 @@ from collections.abc import Sequence
 import ipywidgets as W
 
 from lecturelib.sections.s04_embeddings.compute import TSNE_ITERATIONS
-from lecturelib.sections.s04_embeddings.embedding_cache import EmbeddingCache
+from lecturelib.sections.s04_embeddings.embedding_cache import (
+    PERPLEXITIES,
+    EmbeddingCache,
+)
 from lecturelib.sections.s04_embeddings.plots import plot_embedding
 from lecturelib.tooling.panel import EVERY, Panel
 
@@ -28,7 +31,7 @@ def embedding_widget(
     cache: EmbeddingCache,
     *,
     class_names=None,
-    perplexities: Sequence[float] = (5, 10, 30, 50, 100),
+    perplexities: Sequence[float] = PERPLEXITIES,
     perplexity: float = 30,
 ) -> Panel:
     """A layer slider and a perplexity slider over an :class:`EmbeddingCache`.
