@@ -115,6 +115,29 @@ def test_no_partial_picture_while_the_final_one_is_due_within_a_second(clock):
     assert shown == [4] and w.last_timing.first_picture_s == pytest.approx(0.8)
 
 
+def test_the_cost_model_learns_the_time_without_partial_pictures(clock, empty_cache):
+    def figure_in(seconds):
+        def make():
+            clock.now += seconds  # drawing a partial picture takes 0.3 s
+            return None, "partial"
+
+        return make
+
+    def compute(v, progress, draw):
+        for _ in range(v["n"]):
+            clock.now += STEP_S
+            draw(figure_in(0.3))
+        cached(_work, **v)  # a miss: the panel measures it
+        return None, "done"
+
+    w = Panel({"n": slider("n", 1, 1, 20)}, compute, cost=lambda v: v["n"],
+              unit_seconds=lambda: STEP_S, refines=True)  # fmt: skip
+    w.controls["n"].value = 10  # 2 s of work, 2 partial pictures: 2.6 s in all
+    assert w.last_timing.pictures == 3 and w.last_timing.done_s == pytest.approx(2.6)
+    assert w.cost_model.points[10] == pytest.approx(2.0)
+    assert w.cost_model.estimate(4) == pytest.approx(0.8)  # no partial picture then
+
+
 def test_a_refining_panel_runs_up_to_its_own_budget(clock, monkeypatch, empty_cache):
     monkeypatch.setattr(P, "BUDGET_S", 10.0)
     monkeypatch.setattr(P, "REFINING_BUDGET_S", 60.0)
@@ -238,3 +261,13 @@ def test_smoothgrad_resumed_from_a_partial_state_gives_the_same_result():
         smoothgrad(model, x, 2, n=7, resume=(8, states[8]), **kw)  # n < copies
     with pytest.raises(ValueError, match="multiple of batch_size"):
         smoothgrad(model, x, 2, n=10, resume=(6, states[8]), **kw)
+
+
+def test_the_smoothgrad_widget_counts_only_the_copies_it_computes(empty_cache):
+    from lecturelib.sections.s06_saliency.widget import saliency_widget
+
+    w = saliency_widget(small_cnn(), torch.rand(2, 3, 12, 12), names=["a", "b"], n=20)
+    w.controls["n"].value = 30  # resumes from the 16 copies of the first drawing
+    w.controls["image"].value = 1  # another image: from scratch
+    # units: backward passes (copies + 1 for the plain gradient) actually run
+    assert list(w.cost_model.points) == [21.0, 15.0, 31.0]

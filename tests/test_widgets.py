@@ -75,7 +75,7 @@ def test_above_the_budget_the_cost_is_announced_and_nothing_starts(monkeypatch):
     # fixed + per mask: the first map (16 masks) measured, the prior per mask
     fixed, rate = w.cost_model.fit()
     assert rate > 0 and fixed + 16 * rate == pytest.approx(w.cost_model.points[16.0])
-    monkeypatch.setattr(P, "BUDGET_S", fixed + rate * 100)  # 625 masks: above
+    monkeypatch.setattr(P, "REFINING_BUDGET_S", fixed + rate * 100)  # 625 masks: above
     figure, misses = w.output.outputs, cache_stats()["misses"]
     w.controls["stride"].value = 1
     assert w.state == "estimate" and "press <b>compute</b>" in w.readout.value
@@ -105,10 +105,10 @@ def test_a_t_sne_run_is_estimated_before_one_was_measured(monkeypatch):
         EmbeddingCache(feats, labels, k=3, pca_dims=4), perplexities=(5, 10)
     )
     assert "from the cache" in w.readout.value  # so no t-SNE run was measured
-    monkeypatch.setattr(P, "BUDGET_S", 0.1)
+    monkeypatch.setattr(P, "REFINING_BUDGET_S", 0.05)  # the widget draws as it goes
     w.controls["perplexity"].value = 10  # a new t-SNE run of 50 points
     assert w.state == "estimate" and "press <b>compute</b>" in w.readout.value
-    assert w.estimate == pytest.approx(50 * TSNE_SECONDS_PER_POINT)  # 0.15 s
+    assert w.estimate == pytest.approx(50 * TSNE_SECONDS_PER_POINT)  # 0.075 s
 
 
 def _extremes(control):
@@ -175,6 +175,7 @@ def _widgets():
 def test_every_control_at_both_ends(monkeypatch):
     """Budget 0.2 s: each move draws (cheap) or announces its cost; nothing raises."""
     monkeypatch.setattr(P, "BUDGET_S", 0.2)
+    monkeypatch.setattr(P, "REFINING_BUDGET_S", 0.2)
     seen, announced, moves = set(), 0, 0
     for notebook, w in _widgets():
         seen.add(notebook)

@@ -326,7 +326,8 @@ class Panel(W.VBox):
             shows that picture when :data:`REFINE_S` seconds have passed since the
             move or the last picture (``make`` is not called otherwise), with the
             readout "refining…"; and no sooner than 3× the last partial picture's
-            drawing time (drawing takes at most a quarter of the time). When the
+            drawing time (drawing takes at most a quarter of the time). The cost
+            model learns the time without the partial pictures. When the
             estimate is at most :data:`FIRST_PICTURE_S`, the first partial picture
             waits until 3/4 of that (drawing it would only delay the final one).
             Partial pictures never change the final one. The budget is then
@@ -371,6 +372,7 @@ class Panel(W.VBox):
         self._compute, self._cost, self._adjust = compute, cost, adjust
         self.cost_model = CostModel(unit_seconds)
         self._say_cache, self._busy, self._forced = say_cache, False, False
+        self._partial_s = 0.0
         named = [(self.readout, "readout"), (self.button, "compute"),
                  (self.output, "output")]  # fmt: skip
         for name, control in self.controls.items():  # CSS classes: the browser test
@@ -468,6 +470,7 @@ class Panel(W.VBox):
             self.readout.value = f"<i>refining…</i> {text}"
             last[0] = _clock()
             cost[0] = last[0] - now
+            self._partial_s += cost[0]
 
         return draw
 
@@ -488,6 +491,10 @@ class Panel(W.VBox):
             self.readout.value = f"<i>computing…{about}</i>"
         progress = estimate is None or estimate > PROGRESS_S
         start, error = _clock(), None
+        self._partial_s = 0.0  # seconds spent drawing partial pictures (``refines``)
+        # the work units before computing (the computation may change what is left
+        # to do, e.g. states a later move resumes from)
+        units = None if self._cost is None else float(self._cost(values))
         # a progress bar shows above the figure (not for a look into the cache)
         with contextlib.nullcontext() if quiet else self._progress:
             try:  # caught here: Output would print a traceback and swallow it
@@ -516,8 +523,11 @@ class Panel(W.VBox):
         if self._say_cache and watch.hits + watch.misses:
             text = f"{text} ({watch.describe()})"
         self._show(figs)
-        if watch.misses and self._cost is not None:  # measured, figures drawn
-            self.cost_model.add(float(self._cost(values)), _clock() - start)
+        if watch.misses and units is not None:  # measured, figures drawn
+            # the work and its final picture: whether partial pictures are drawn
+            # depends on the estimate, which must not count them
+            seconds = _clock() - start - self._partial_s
+            self.cost_model.add(units, seconds)
         self._say("drawn", text)
 
     def _failed(self, err: BaseException) -> None:

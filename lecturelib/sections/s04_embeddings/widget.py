@@ -19,9 +19,9 @@ from lecturelib.sections.s04_embeddings.embedding_cache import (
 from lecturelib.sections.s04_embeddings.plots import plot_embedding
 from lecturelib.tooling.panel import EVERY, Panel
 
-#: One t-SNE run's seconds per point before one is measured: 5,000 digits, 2 cores, 15 s
-#: (scikit-learn's, before the switch to openTSNE: 1,000 digits now take 1.1-1.8 s).
-TSNE_SECONDS_PER_POINT = 3e-3
+#: One t-SNE run's seconds per point before one is measured: openTSNE on 1,000 digits,
+#: 2 quiet cores, 1.0-1.8 s by perplexity (5 to 100).
+TSNE_SECONDS_PER_POINT = 1.5e-3
 # one at a time: every layer at the perplexity shown first, every perplexity at the
 # layer shown first (the last)
 SWEEPS = {"embedding_widget": {"layer": EVERY, "perplexity": EVERY}}
@@ -95,7 +95,7 @@ def embedding_widget(
     return Panel(
         controls,
         compute,
-        cost=runs,  # until a run is measured: 3 ms per point (benchmarks/results/tsne.md)
+        cost=runs,  # until a run is measured: 1.5 ms per point
         unit_seconds=lambda: TSNE_SECONDS_PER_POINT * len(cache.labels),
         sweep=SWEEPS["embedding_widget"],
         say_cache=False,

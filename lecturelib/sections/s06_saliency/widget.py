@@ -77,10 +77,14 @@ def saliency_widget(
         maps = {"gradient": grad, "SmoothGrad": smooth}
         return plot_saliency(x, maps, to_display=to_display), text
 
+    def passes(v: dict) -> int:  # one backward pass per noisy copy not computed yet
+        states = done_before.get((v["image"], v["sigma"]), {})
+        return v["n"] + 1 - max((c for c in states if c <= v["n"]), default=0)
+
     return Panel(
         controls,
         compute,
-        cost=lambda v: v["n"] + 1,  # one backward pass per noisy copy
+        cost=passes,
         unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
         sweep=SWEEPS["saliency_widget"],
         refines=True,
