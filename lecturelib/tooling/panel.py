@@ -85,7 +85,10 @@ EVERY = "every value"
 def _png(fig: Figure) -> dict:
     """A figure as a Jupyter display_data output (PNG, as the inline backend shows it)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    # a figure with a layout engine is laid out to its edges already: cropping it
+    # ("tight") would draw it twice (0.02-0.04 s a picture)
+    tight = None if fig.get_layout_engine() is not None else "tight"
+    fig.savefig(buf, format="png", bbox_inches=tight)
     plt.close(fig)  # a no-op for figures that pyplot does not manage
     data = {
         "image/png": base64.b64encode(buf.getvalue()).decode(),
