@@ -364,8 +364,6 @@ def maximize_response(
         for _ in tqdm(range(steps), desc="maximize", disable=not progress, leave=False):
             x = image()
             seen = _transform(x, jitter, scale, generator, where)
-            if seen.device.type == "cpu":  # oneDNN's fast layout (as grad_input)
-                seen = seen.contiguous(memory_format=torch.channels_last)
             f = _scores(objectives, run(seen))
             history.append(f.detach())
             loss = prior_weight * energy(x).sum() - f.sum()
