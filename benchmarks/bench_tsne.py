@@ -20,6 +20,7 @@ Writes the Markdown table to ``benchmarks/results/tsne.md``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import time
@@ -85,7 +86,8 @@ def run(n: int, layers: list[str]) -> str:
         "",
         (
             f"Machine: {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} cores (shared with other jobs while measured), "
+            f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} when done, "
+            f"{dt.date.today()}), "
             f"torch {torch.__version__}."
         ),
         "Each cell: time · 10-NN accuracy in 2D · trustworthiness (k = 10). The digits",
