@@ -106,9 +106,20 @@ def _code_lines(text: str) -> list[str]:
     return [c for c in (ln.split("#")[0].strip() for ln in text.splitlines()) if c]
 
 
+# The house's hook idiom (a hook removed in ``finally``): in the package by rule, so a
+# pair of these lines marks no answer.
+IDIOM = {
+    "try:",
+    "finally:",
+    "handle.remove()",
+    "with torch.no_grad():",
+    "model(images)",
+}
+
+
 def _answer_snippets() -> set[str]:
     """Every reference answer of instructor/ as snippets that mark it: its one line, or each
-    pair of consecutive lines that the blank does not have."""
+    pair of consecutive lines that the blank does not have (pairs of idiom lines aside)."""
     snippets = set()
     for path in (ROOT / "instructor").glob("nb*.py"):
         namespace: dict = {}
@@ -117,7 +128,9 @@ def _answer_snippets() -> set[str]:
             blank = set(_code_lines(exercise["blank"]))
             lines = [c for c in _code_lines(exercise["answer"]) if c not in blank]
             pairs = ["\n".join(lines[i : i + 2]) for i in range(len(lines) - 1)]
-            snippets.update(pairs or lines)
+            snippets.update(
+                s for s in pairs or lines if not set(s.split("\n")) <= IDIOM
+            )
     return snippets
 
 
