@@ -22,8 +22,9 @@
   (readout "refining…") at most every :data:`REFINE_S` seconds, the first time
   :data:`REFINE_S` after the move (or, when the estimate says the final picture comes
   within :data:`FIRST_PICTURE_S`, only if it is late, 25% over the estimate and at
-  least 3/4 of that: a partial picture costs a figure); what ``compute`` returns is the final picture. Such a panel announces
-  only settings estimated above :data:`REFINING_BUDGET_S`;
+  least 3/4 of that: a partial picture costs a figure); what ``compute`` returns is
+  the final picture. Such a panel announces only settings estimated above
+  :data:`REFINING_BUDGET_S`;
 - records the last move's times in ``.last_timing`` (:class:`MoveTiming`).
 
 ``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`): each

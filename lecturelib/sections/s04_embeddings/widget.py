@@ -77,9 +77,7 @@ def embedding_widget(
             draw(lambda: (figure(points, title), text))
 
         before, start = cache.runs, time.perf_counter()
-        r = cache.get(
-            layer, perp, on_partial=None if cache.has(layer, perp) else partial
-        )
+        r = cache.get(layer, perp, on_partial=partial)  # called only when computing
         how = (
             "from the cache"  # this session's memory or the disk cache
             if cache.runs == before

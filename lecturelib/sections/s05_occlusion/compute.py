@@ -190,8 +190,9 @@ def occlusion_sensitivity(
                         on_batch=partial.image(i, pick),
                     )  # fmt: skip
                 else:
-                    base = clean[i : i + 1]
-                    on_batch = partial.image(i, pick, base)
+                    base, on_batch = clean[i : i + 1], partial.image(i, pick)
+                    if on_batch is not None:  # the engine passes its own base
+                        on_batch = functools.partial(on_batch, base=base)
                     outs = _full_outputs(
                         model, images[i], ys, xs, size, fill, bs, bar, on_batch
                     )
@@ -214,14 +215,14 @@ class _Partial:
             None if on_partial is None else torch.full((images, masks), math.nan)
         )
 
-    def image(self, i: int, pick, base=None):
-        """``on_batch(start, outputs[, base])`` for image ``i`` (None: no partials)."""
+    def image(self, i: int, pick):
+        """``on_batch(start, outputs, base)`` for image ``i`` (None: no partials)."""
         if self.on_partial is None:
             return None
 
-        def on_batch(start: int, outs: Tensor, base_=None) -> None:
+        def on_batch(start: int, outs: Tensor, base: Tensor) -> None:
             self.count += 1
-            drop = pick(base if base_ is None else base_) - pick(outs)
+            drop = pick(base) - pick(outs)
             self.heat[i, start : start + len(outs)] = drop.cpu()
             if self.count < self.batches:
                 done = i * self.masks + start + len(outs)

@@ -48,6 +48,9 @@ def saliency_widget(
 
     done_before: dict = {}  # (image, σ) -> {copies: running total}: resume states
 
+    def resumable(states: dict, n: int) -> int:  # the most copies kept, at most n
+        return max((c for c in states if c <= n), default=0)
+
     def compute(v: dict, progress: bool, draw):
         i, k, s = v["image"], v["n"], v["sigma"]
         x = images[i : i + 1]
@@ -63,7 +66,7 @@ def saliency_widget(
             text = f"{names[i]}: σ = {s:.2f}·Δ, SmoothGrad over {done} of {k} copies"
             draw(lambda: (plot_saliency(x, maps, to_display=to_display), text))
 
-        reuse = max((c for c in states if c <= k), default=0)  # n moved up: go on
+        reuse = resumable(states, k)  # n moved up: go on
         smooth = cached(
             smoothgrad, model, x, n=k, sigma=s, generator=gen, progress=progress,
             batch_size=BATCH, on_partial=partial,
@@ -79,7 +82,7 @@ def saliency_widget(
 
     def passes(v: dict) -> int:  # one backward pass per noisy copy not computed yet
         states = done_before.get((v["image"], v["sigma"]), {})
-        return v["n"] + 1 - max((c for c in states if c <= v["n"]), default=0)
+        return v["n"] + 1 - resumable(states, v["n"])
 
     return Panel(
         controls,

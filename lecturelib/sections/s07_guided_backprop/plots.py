@@ -70,9 +70,7 @@ def plot_top_patches(
         )
         title = f"#{int(top.indices[i])}: {float(top.values[i]):.2f}"
         show_image(ax_p, as_shown(p, to_display), normalize=False)
-        ax_p.set_title(
-            title, y=1.0
-        )  # y given: no search for tick labels above (faster)
+        ax_p.set_title(title, y=1.0)  # y given: no search for tick labels (faster)
         if i < len(top.deconvs):
             show_attribution(ax_d, top.deconvs[i], top.rule)
     fig.suptitle(

@@ -175,9 +175,10 @@ def compute_top_patches(
         [],
     )
     if on_partial is not None:  # the crops first: the back-projections take longer
-        on_partial(replace(top, patches=list(top.patches)))
+        on_partial(top)
     maps, _, _ = backprop_selected(  # the k units in one backward pass
         model, images[idx], rule, layer, lambda a: flat.to(a.device)
     )
-    top.deconvs = [m[:, t:b, l:r].cpu() for m, (t, l, b, r) in zip(maps, box)]
-    return top
+    return replace(
+        top, deconvs=[m[:, t:b, l:r].cpu() for m, (t, l, b, r) in zip(maps, box)]
+    )
