@@ -1,3 +1,4 @@
+import base64
 import os
 
 import pytest
@@ -36,12 +37,14 @@ def _no_widget_budget(monkeypatch):
 
 
 class FakeClock:
-    """The widgets' clock, moved by hand: ``clock.now += 0.5``."""
+    """The widgets' clock, moved by hand: ``clock.now += 0.5``; with ``clock.tick``
+    set, also that much each time it is read (a computation "takes" time)."""
 
     def __init__(self):
-        self.now = 1000.0
+        self.now, self.tick = 1000.0, 0.0
 
     def __call__(self) -> float:
+        self.now += self.tick
         return self.now
 
 
@@ -53,6 +56,16 @@ def clock(monkeypatch):
     fake = FakeClock()
     monkeypatch.setattr(panel, "_clock", fake)
     return fake
+
+
+@pytest.fixture
+def png_bytes():
+    """``png_bytes(panel)``: the bytes of each picture a panel shows."""
+
+    def read(panel) -> list[bytes]:
+        return [base64.b64decode(o["data"]["image/png"]) for o in panel.output.outputs]
+
+    return read
 
 
 @pytest.fixture

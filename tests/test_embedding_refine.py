@@ -5,13 +5,10 @@ callback never changes the result, and the widget (``Panel(refines=True)``) draw
 partial pictures on the way to the same final picture.
 """
 
-import base64
-
 import numpy as np
 import pytest
 import torch
 
-import lecturelib.tooling.panel as P
 from lecturelib.sections.s04_embeddings import compute as E
 from lecturelib.sections.s04_embeddings.embedding_cache import EmbeddingCache
 from lecturelib.sections.s04_embeddings.widget import embedding_widget
@@ -80,26 +77,13 @@ def test_embedding_cache_passes_on_partial_only_when_it_computes(empty_cache):
     assert np.array_equal(disk["points"], first["points"])
 
 
-class _TickingClock:
-    """The panel's clock moves 0.1 s each time it is read: t-SNE "takes" time."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        self.now += 0.1
-        return self.now
-
-
-def _png_bytes(panel):
-    return [base64.b64decode(o["data"]["image/png"]) for o in panel.output.outputs]
-
-
-def test_widget_draws_as_it_goes_and_ends_on_the_plain_picture(monkeypatch, clock):
+def test_widget_draws_as_it_goes_and_ends_on_the_plain_picture(
+    monkeypatch, clock, png_bytes
+):
     monkeypatch.setenv("LECTURELIB_CACHE", "off")  # both widgets run t-SNE
     x, y = _blobs()
     feats = {"blobs": torch.from_numpy(x)}
-    monkeypatch.setattr(P, "_clock", _TickingClock())
+    clock.tick = 0.1  # each reading of the clock: t-SNE "takes" time
     w = embedding_widget(EmbeddingCache(feats, y), perplexities=(5, 10), perplexity=10)
     assert w.last_timing.pictures > 2  # partial pictures, then the final one
     readouts = []
@@ -111,14 +95,14 @@ def test_widget_draws_as_it_goes_and_ends_on_the_plain_picture(monkeypatch, cloc
     assert all(r.endswith(f"of {E.TSNE_ITERATIONS}") for r in partial)
     assert w.last_timing.pictures == len(partial) + 1 and w.state == "drawn"
     assert "perplexity 5: 10-NN accuracy" in w.readout.value
-    refined_png = _png_bytes(w)
+    refined_png = png_bytes(w)
 
-    monkeypatch.setattr(P, "_clock", clock)  # a clock that stands still: no partials
+    clock.tick = 0.0  # a clock that stands still: no partials
     plain = embedding_widget(
         EmbeddingCache(feats, y), perplexities=(5, 10), perplexity=5
     )
     assert plain.last_timing.pictures == 1
-    assert len(refined_png) == 1 and _png_bytes(plain) == refined_png
+    assert len(refined_png) == 1 and png_bytes(plain) == refined_png
 
 
 def test_by_perplexity_fills_what_the_widget_then_finds(monkeypatch):

@@ -4,8 +4,6 @@ The computations run on a fake clock: each step "takes" 0.2 s, so the tests know
 exactly when the panel may show a partial picture (every ``REFINE_S`` = 0.5 s).
 """
 
-import base64
-
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -58,11 +56,9 @@ def _work(**values):
     return sorted(values.items())
 
 
-def _png_bytes(panel):
-    return [base64.b64decode(o["data"]["image/png"]) for o in panel.output.outputs]
-
-
-def test_partial_pictures_every_half_second_and_the_same_final_picture(clock):
+def test_partial_pictures_every_half_second_and_the_same_final_picture(
+    clock, png_bytes
+):
     shown, readouts = [], []
     w = Panel({"n": slider("n", 2, 1, 20)}, _compute(clock, shown), refines=True)
     w.readout.observe(lambda c: readouts.append(c["new"]), names="value")
@@ -78,7 +74,7 @@ def test_partial_pictures_every_half_second_and_the_same_final_picture(clock):
 
     plain = Panel({"n": slider("n", 12, 1, 20)}, _compute(clock, []))
     assert plain.last_timing.pictures == 1  # no partial pictures without refines
-    assert _png_bytes(w) == _png_bytes(plain)  # the final picture is the same
+    assert png_bytes(w) == png_bytes(plain)  # the final picture is the same
     assert live_panels()[-2:] == [w, plain]
 
 

@@ -28,10 +28,6 @@ from lecturelib.sections.s07_guided_backprop.top_patches import compute_top_patc
 from lecturelib.sections.s07_guided_backprop.widget import top_patches_widget
 
 
-def _png_bytes(panel):
-    return [base64.b64decode(o["data"]["image/png"]) for o in panel.output.outputs]
-
-
 @pytest.mark.parametrize("method", ["incremental", "full"])
 def test_occlusion_partial_maps_fill_row_by_row_and_leave_the_result_as_it_was(method):
     net, x = ResidualNet().eval(), torch.randn(2, 3, 14, 14)
@@ -51,7 +47,9 @@ def test_occlusion_partial_maps_fill_row_by_row_and_leave_the_result_as_it_was(m
         assert torch.equal(flat[:done], plain.flatten()[:done].cpu())
 
 
-def test_occlusion_widget_draws_rows_as_it_goes_and_the_same_final_picture(clock):
+def test_occlusion_widget_draws_rows_as_it_goes_and_the_same_final_picture(
+    clock, png_bytes
+):
     net, x = small_cnn(), torch.randn(1, 3, 24, 24)  # 9×9 = 81 masks at stride 2
     net.register_forward_hook(lambda *_: setattr(clock, "now", clock.now + 0.5))
     readouts = []
@@ -67,7 +65,7 @@ def test_occlusion_widget_draws_rows_as_it_goes_and_the_same_final_picture(clock
     heat = occlusion_sensitivity(net, x, 1, size=8, stride=2, method="full",
                                  batch_size=BATCH, progress=False)[0]  # fmt: skip
     alone = P._png(plot_occlusion(x[0], {"model": heat}, size=8, stride=2))
-    assert _png_bytes(w) == [base64.b64decode(alone["data"]["image/png"])]
+    assert png_bytes(w) == [base64.b64decode(alone["data"]["image/png"])]
 
 
 def test_occlusion_plot_of_a_partial_map_hides_what_is_not_computed():
@@ -139,7 +137,9 @@ def test_top_patches_crops_first_then_the_same_result():
     assert sum(bool(ax.images) for ax in fig.axes) == 4
 
 
-def test_top_patches_widget_shows_the_crops_first_and_the_same_final_picture(clock):
+def test_top_patches_widget_shows_the_crops_first_and_the_same_final_picture(
+    clock, png_bytes
+):
     model, x, acts = _lenet_patches()
     w = top_patches_widget(model, x, "conv2", k=4, activations=acts)
     model.register_forward_pre_hook(lambda *_: setattr(clock, "now", clock.now + 0.6))
@@ -150,4 +150,4 @@ def test_top_patches_widget_shows_the_crops_first_and_the_same_final_picture(clo
     assert w.readout.value.startswith("conv2, channel 5:")
     top = compute_top_patches(model, x, "conv2", 5, k=4, activations=acts)
     alone = P._png(plot_top_patches(top))
-    assert _png_bytes(w) == [base64.b64decode(alone["data"]["image/png"])]
+    assert png_bytes(w) == [base64.b64decode(alone["data"]["image/png"])]
