@@ -110,12 +110,14 @@ def test_no_partial_picture_while_the_final_one_is_due_within_a_second(clock):
     assert w.last_timing.estimate == pytest.approx(0.6)
     assert shown == [4] and w.last_timing.first_picture_s == pytest.approx(0.8)
     shown.clear()
-    w.cost_model.points.clear()  # 0.18 s a step: 5 steps "0.9 s", they take 1.0 s
-    w.cost_model.add(1, 0.18)
-    w.cost_model.add(2, 0.36)
-    w.controls["n"].value = 5  # late only after 1.125 s: no partial picture
+    w.cost_model.points.clear()  # 0.09 s a step: 10 steps "0.9 s", they take 2 s
+    w.cost_model.add(1, 0.09)
+    w.cost_model.add(2, 0.18)
+    w.controls["n"].value = 10  # late after 1.125 s, capped at 0.9 s: a partial at
+    # the first step after 0.9 s (1.0 s), not after 1.125 s (1.2 s): within 1 s;
+    # then every 0.5 s as usual
     assert w.last_timing.estimate == pytest.approx(0.9)
-    assert shown == [] and w.last_timing.first_picture_s == pytest.approx(1.0)
+    assert shown == [5, 8] and w.last_timing.first_picture_s == pytest.approx(1.0)
 
 
 def test_the_cost_model_learns_the_time_without_partial_pictures(clock, empty_cache):

@@ -21,10 +21,10 @@
   readout_html)`` of a partial result; the panel calls ``make`` and shows its picture
   (readout "refining…") at most every :data:`REFINE_S` seconds, the first time
   :data:`REFINE_S` after the move (or, when the estimate says the final picture comes
-  within :data:`FIRST_PICTURE_S`, only if it is late, 25% over the estimate and at
-  least 3/4 of that: a partial picture costs a figure); what ``compute`` returns is
-  the final picture. Such a panel announces only settings estimated above
-  :data:`REFINING_BUDGET_S`;
+  within :data:`FIRST_PICTURE_S`, only if it is late, 25% over the estimate, at
+  least 3/4 and at most 9/10 of that: a partial picture costs a figure); what
+  ``compute`` returns is the final picture. Such a panel announces only settings
+  estimated above :data:`REFINING_BUDGET_S`;
 - records the last move's times in ``.last_timing`` (:class:`MoveTiming`).
 
 ``sweep=`` declares the values ``make precompute`` visits (:func:`sweep_all`): each
@@ -333,8 +333,9 @@ class Panel(W.VBox):
             drawing time (drawing takes at most a quarter of the time). The cost
             model learns the time without the partial pictures. When the
             estimate is at most :data:`FIRST_PICTURE_S`, the first partial picture
-            waits until 1.25× the estimate, at least 3/4 of :data:`FIRST_PICTURE_S`
-            (drawing it would only delay the final one).
+            waits until 1.25× the estimate, at least 3/4 and at most 9/10 of
+            :data:`FIRST_PICTURE_S` (drawing it would only delay the final one, but
+            a late move still shows a picture within it).
             Partial pictures never change the final one. The budget is then
             :data:`REFINING_BUDGET_S`.
 
@@ -464,8 +465,13 @@ class Panel(W.VBox):
         last, cost = [start], [0.0]  # the last picture's end and its drawing time
         soon = estimate is not None and estimate <= FIRST_PICTURE_S
         # the first partial's time: a picture that would only delay the final one
-        # waits until the computation is late (25% over its estimate, ≥ 3/4 s)
-        first = max(0.75 * FIRST_PICTURE_S, 1.25 * estimate) if soon else REFINE_S
+        # waits until the computation is late (25% over its estimate, ≥ 3/4 s), but
+        # no later than 0.9 s, so that a late move still shows a picture within 1 s
+        first = REFINE_S
+        if soon:
+            first = min(
+                max(0.75 * FIRST_PICTURE_S, 1.25 * estimate), 0.9 * FIRST_PICTURE_S
+            )
 
         def draw(make: Callable[[], tuple[Any, str]]) -> None:
             now = _clock()

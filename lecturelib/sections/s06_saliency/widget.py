@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from lecturelib.core.fold import fold_batchnorm
 from lecturelib.sections.s06_saliency.compute import saliency, smoothgrad
 from lecturelib.sections.s06_saliency.plots import plot_saliency
 from lecturelib.tooling.cache import cached
@@ -38,8 +39,11 @@ def saliency_widget(
         names: one name per image (the drop-down's labels).
     Returns:
         a :class:`Panel` with controls ``"image"``, ``"sigma"`` and ``"n"``; the
-        readout states the settings and the maps' mean absolute value.
+        readout states the settings and the maps' mean absolute value. SmoothGrad
+        runs on the model with its BatchNorms folded (:func:`fold_batchnorm`: the same
+        function, about 1.4× faster on a CPU).
     """
+    fast = fold_batchnorm(model, example=images[:1])
     controls = {
         "image": menu("image", zip(names, range(len(names)))),
         "sigma": slider("σ / (max − min)", float(sigma), 0.0, 1.0, step=0.05),
@@ -68,7 +72,7 @@ def saliency_widget(
 
         reuse = resumable(states, k)  # n moved up: go on
         smooth = cached(
-            smoothgrad, model, x, n=k, sigma=s, generator=gen, progress=progress,
+            smoothgrad, fast, x, n=k, sigma=s, generator=gen, progress=progress,
             batch_size=BATCH, on_partial=partial,
             resume=(reuse, states[reuse]) if reuse else None,
             cache_ignore=("batch_size", "resume"),  # neither changes the result
@@ -88,7 +92,7 @@ def saliency_widget(
         controls,
         compute,
         cost=passes,
-        unit_seconds=lambda: forward_seconds(model, images[:1], backward=True),
+        unit_seconds=lambda: forward_seconds(fast, images[:1], backward=True),
         sweep=SWEEPS["saliency_widget"],
         refines=True,
     )
