@@ -1,12 +1,15 @@
-"""Widgets of notebooks 05, 06 and 08: a faster copy of a model, BatchNorm folded away.
+"""Notebook 06, slides 38-45: a faster copy of a model for SmoothGrad's widget, BatchNorm folded.
 
 In eval mode a ``BatchNorm2d`` is an affine map per channel, y = s·(x − μ) + β with
 s = γ / √(σ² + ε). When it reads a convolution's output and nothing else does, it folds
 into that convolution: W' = s·W and b' = s·(b − μ) + β. The folded copy computes the
 same function up to float rounding and skips the BatchNorm's passes over every
 activation, forward and backward. On a CPU these passes are bound by memory, not
-arithmetic: 24 SmoothGrad copies on EfficientNet-Lite0 take 0.69 s instead of 0.96 s
+arithmetic: 24 SmoothGrad copies on EfficientNet-Lite0 take 0.61 s instead of 0.98 s
 on 2 cores (``benchmarks/bench_fold.py``).
+
+Not for 08's maximization: its Adam ascent on the input is chaotic, and a rounding
+difference at the first step ends, 20 steps later, in another image (same benchmark).
 
 * :func:`fold_batchnorm` — the copy (the model itself when nothing folds).
 """
