@@ -262,17 +262,37 @@ def test_smoothgrad_resumed_from_a_partial_state_gives_the_same_result():
             resume=(8, states[8]), **kw,
         )  # fmt: skip
         assert torch.equal(fresh, resumed), n
-    with pytest.raises(ValueError, match="resume"):
+    with pytest.raises(ValueError, match=r"copies in \[0, n = 7\]; got 8"):
         smoothgrad(model, x, 2, n=7, resume=(8, states[8]), **kw)  # n < copies
-    with pytest.raises(ValueError, match="multiple of batch_size"):
-        smoothgrad(model, x, 2, n=10, resume=(6, states[8]), **kw)
+    with pytest.raises(ValueError, match="of one image"):
+        smoothgrad(model, x.expand(2, -1, -1, -1), 2, n=9, resume=(8, states[8]), **kw)
+
+
+def test_smoothgrad_resumed_from_a_result_goes_on_from_its_copies():
+    model, x = small_cnn(), torch.rand(1, 3, 12, 12)
+    kw = {"sigma": 0.3, "batch_size": 4, "progress": False}
+    six = smoothgrad(model, x, 2, n=6, generator=torch.Generator().manual_seed(0), **kw)
+    for n in (6, 7, 13):  # from 6 copies, not a multiple of the batch: rounding only
+        fresh = smoothgrad(
+            model, x, 2, n=n, generator=torch.Generator().manual_seed(0), **kw
+        )
+        resumed = smoothgrad(
+            model, x, 2, n=n, generator=torch.Generator().manual_seed(0),
+            resume=(6, six * 6), **kw,
+        )  # fmt: skip
+        torch.testing.assert_close(resumed, fresh, rtol=1e-5, atol=1e-6)
+    other = smoothgrad(
+        model, x, 2, n=13, generator=torch.Generator().manual_seed(1), **kw
+    )
+    assert not torch.allclose(other, fresh, rtol=1e-3)  # another seed: other copies
 
 
 def test_the_smoothgrad_widget_counts_only_the_copies_it_computes(empty_cache):
     from lecturelib.sections.s06_saliency.widget import saliency_widget
 
     w = saliency_widget(small_cnn(), torch.rand(2, 3, 12, 12), names=["a", "b"], n=20)
-    w.controls["n"].value = 30  # resumes from the 16 copies of the first drawing
+    w.controls["n"].value = 30  # resumes from the 20 copies of the first drawing
     w.controls["image"].value = 1  # another image: from scratch
+    w.controls["n"].value = 33  # goes on from the 30 copies just computed
     # units: backward passes (copies + 1 for the plain gradient) actually run
-    assert list(w.cost_model.points) == [21.0, 15.0, 31.0]
+    assert list(w.cost_model.points) == [21.0, 11.0, 31.0, 4.0]

@@ -102,10 +102,12 @@ def smoothgrad(
             state)``: the fewest noisy copies any image has had so far, the running
             mean (N, C, H, W) over each image's copies (a widget draws it as it
             goes), and the ``resume`` state of that point.
-        resume: ``(copies, total)`` of one image (N = 1), a state ``on_partial``
-            gave for the same image, target, ``sigma``, ``batch_size`` and generator
-            seed, with any ``n`` ≥ ``copies``: those copies are not computed again
-            (``generator`` is advanced past their noise), the result is the same.
+        resume: ``(copies, total)`` of one image (N = 1): the sum of the gradients
+            over its first ``copies`` noisy copies, for the same image, target,
+            ``sigma`` and generator seed (a state ``on_partial`` gave, or a result
+            times its ``n``), with any ``n`` ≥ ``copies``: those copies are not
+            computed again (``generator`` is advanced past their noise). The result
+            is the same (bit for bit from a state of the same ``batch_size``).
     Returns:
         (N, C, H, W) averaged gradient, signed, detached.
     """
@@ -123,16 +125,15 @@ def smoothgrad(
     done = 0
     if resume is not None:
         done, start = resume
-        if n_images != 1 or not 0 <= done <= n or done % batch_size:
+        if n_images != 1 or not 0 <= done <= n:
             raise ValueError(
-                "resume must be (copies, total) of one image, copies a multiple of "
-                f"batch_size ({batch_size}) in [0, n = {n}]; got {done} for "
-                f"{n_images} images"
+                f"resume must be (copies, total) of one image, copies in [0, n = {n}]; "
+                f"got {done} for {n_images} images"
             )
         total, counts = start.to(x0).clone(), counts + done
         for _ in range(done):  # the generator, past the noise of those copies
             _noise(x0.shape[1:], generator, x0.device)
-        chunks = chunks[done // batch_size :]
+        chunks = torch.split(copies[done:], batch_size) if done < n else ()
     with preserved_state(model):
         with torch.no_grad():  # None: the class predicted for the clean image
             target = resolve_target(model(x0), target)

@@ -77,6 +77,7 @@ def saliency_widget(
             resume=(reuse, states[reuse]) if reuse else None,
             cache_ignore=("batch_size", "resume"),  # neither changes the result
         )  # fmt: skip
+        states[k] = smooth * k  # the total of k copies: n moved up goes on from it
         text = (
             f"{names[i]}: σ = {s:.2f}·Δ, n = {k}; mean |gradient| "
             f"{grad.abs().mean():.3g}, mean |SmoothGrad| {smooth.abs().mean():.3g}"
