@@ -1,5 +1,7 @@
 """core.fold: BatchNorm folded into the conv before it, for the widgets' fast copies."""
 
+import functools
+
 import pytest
 import torch
 from torch import nn
@@ -133,3 +135,41 @@ def test_model_state_is_restored_after_tracing():
     assert [m.training for m in model.modules()] == flags
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         fold_batchnorm("resnet")
+
+
+def test_the_smoothgrad_widget_computes_on_a_folded_copy(empty_cache, monkeypatch):
+    from lecturelib.sections.s06_saliency import widget as saliency_widget_module
+    from lecturelib.sections.s06_saliency.compute import smoothgrad
+
+    copies, maps = [], []
+
+    def folding(model, **kw):
+        copies.append(fold_batchnorm(model, **kw))
+        return copies[-1]
+
+    @functools.wraps(smoothgrad)  # its signature, for the result cache
+    def recording(*args, **kw):
+        maps.append(smoothgrad(*args, **kw))
+        return maps[-1]
+
+    monkeypatch.setattr(saliency_widget_module, "fold_batchnorm", folding)
+    monkeypatch.setattr(saliency_widget_module, "smoothgrad", recording)
+    torch.manual_seed(0)
+    model = conv_bn()
+    x = torch.rand(1, 3, 9, 9)
+    model(x)
+    w = saliency_widget_module.saliency_widget(model, x, names=["a"], n=6, sigma=0.3)
+    assert w.state == "drawn", w.readout.value
+    (fast,), (shown,) = copies, maps
+    assert fast is not model and _names(fast, nn.BatchNorm2d) == []
+    assert _names(model, nn.BatchNorm2d) == ["1", "4"]  # the widget's model untouched
+
+    def plain(seed):
+        return smoothgrad(
+            model, x, n=6, sigma=0.3, generator=torch.Generator().manual_seed(seed),
+            progress=False,
+        )  # fmt: skip
+
+    scale = plain(0).abs().max().item()
+    torch.testing.assert_close(shown, plain(0), rtol=0, atol=1e-4 * scale)
+    assert (plain(1) - plain(0)).abs().max() > 0.01 * scale  # other noise: other map
