@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("LECTURELIB_OFFLINE", "1")
+
+from bench_saliency import race  # round-robin medians, as the SmoothGrad benchmark
 
 from lecturelib.core.data import load_photo
 from lecturelib.core.fold import fold_batchnorm
@@ -37,17 +37,6 @@ from lecturelib.sections.s06_saliency.compute import smoothgrad
 from lecturelib.sections.s08_maximize_response.compute import maximize_response
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fold.md"
-
-
-def race(fns: dict, repeats: int) -> tuple[dict, dict]:
-    """Median wall time of each function (taking turns) and its last result."""
-    times, outs = {name: [] for name in fns}, {}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            outs[name] = fn()
-            times[name].append(time.perf_counter() - start)
-    return {k: statistics.median(v) for k, v in times.items()}, outs
 
 
 def rows(name: str, model, x, args) -> list[str]:

@@ -120,7 +120,6 @@ def smoothgrad(
     scale = sigma * (x0.flatten(1).amax(1) - x0.flatten(1).amin(1))  # (N,)
     total = torch.zeros_like(x0)
     copies = torch.arange(n_images * n, device=x0.device) // n  # image of each copy
-    chunks = torch.split(copies, batch_size)
     counts = torch.zeros(n_images, device=x0.device)
     done = 0
     if resume is not None:
@@ -133,7 +132,7 @@ def smoothgrad(
         total, counts = start.to(x0).clone(), counts + done
         for _ in range(done):  # the generator, past the noise of those copies
             _noise(x0.shape[1:], generator, x0.device)
-        chunks = torch.split(copies[done:], batch_size) if done < n else ()
+    chunks = torch.split(copies[done:], batch_size) if done < n else ()  # to compute
     with preserved_state(model):
         with torch.no_grad():  # None: the class predicted for the clean image
             target = resolve_target(model(x0), target)
